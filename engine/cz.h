@@ -1,0 +1,15 @@
+/* Condensa engine: the public umbrella header. Includes the module headers and
+ * nothing else. The engine knows nothing of Jupyter, ZeroMQ, JSON or Lua. */
+#ifndef CZ_H
+#define CZ_H
+
+#include "core/alloc.h"
+#include "core/cancel.h"
+#include "core/progress.h"
+#include "core/real.h"
+#include "core/rng.h"
+#include "core/status.h"
+#include "tensor/tensor.h"
+#include "backend/backend.h"
+
+#endif
