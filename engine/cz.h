@@ -4,10 +4,12 @@
 #define CZ_H
 
 #include "core/alloc.h"
+#include "core/bytes.h"
 #include "core/cancel.h"
 #include "core/progress.h"
 #include "core/real.h"
 #include "core/rng.h"
+#include "core/sha256.h"
 #include "core/status.h"
 #include "tensor/tensor.h"
 #include "backend/backend.h"
