@@ -60,7 +60,20 @@ void cz_error_prefix(cz_error *err, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    /* Truncation is fine here (the message is advisory); build it piecewise so
+     * the compiler does not warn about a possibly-truncated "%s: %s". */
+    size_t n = strnlen(prefix, sizeof err->msg - 1);
+    memcpy(err->msg, prefix, n);
+    size_t room = sizeof err->msg - n;
+    if (room > 2) {
+        err->msg[n++] = ':';
+        err->msg[n++] = ' ';
+        room -= 2;
+        size_t m = strnlen(old, room - 1);
+        memcpy(err->msg + n, old, m);
+        n += m;
+    }
+    err->msg[n] = '\0';
 }
 
 void cz_assert_fail(const char *expr, const char *file, int line)
