@@ -181,6 +181,9 @@ cz_status cz_surrogate_serialize(const cz_surrogate *s, cz_bytes *out, cz_error 
     cz_bytes_u64(out, s->count);
     cz_bytes_u64(out, s->params);
     cz_bytes_i64(out, s->expert_epochs);
+    cz_bytes_f64(out, s->expert_lr);
+    cz_bytes_i64(out, s->expert_batch);
+    cz_bytes_u64(out, s->train_rows);
     put_opts(out, &s->fit);
     cz_bytes_f64(out, s->fit_loss);
     cz_bytes_reals(out, s->points, (int64_t)(s->count * 3 * s->params));
@@ -283,6 +286,9 @@ cz_status cz_surrogate_deserialize(cz_reader *r, cz_surrogate **out, cz_error *e
     st = cz_surrogate_new(&spec, (size_t)count, (size_t)params, (int)epochs, &s, err);
     if (st)
         return st;
+    s->expert_lr = cz_read_f64(r, "expert lr");
+    s->expert_batch = (int)cz_read_i64(r, "expert batch");
+    s->train_rows = (size_t)cz_read_u64(r, "train rows");
     s->fit.epochs = (int)cz_read_i64(r, "fit epochs");
     s->fit.lr = cz_read_f64(r, "fit lr");
     s->fit.momentum = cz_read_f64(r, "fit momentum");

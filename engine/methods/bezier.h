@@ -45,6 +45,12 @@ typedef struct cz_surrogate {
     size_t count;        /* curves (one per expert) */
     size_t params;       /* parameters per model */
     int expert_epochs;   /* epochs of the experts: a full trajectory is epochs + 1 vectors */
+    /* The experts' training, kept so a distillation can run from the curves
+     * alone (its defaults depend on them): their SGD rate and batch, and the
+     * rows of the training split (the rows the curves were fitted on). */
+    double expert_lr;    /* 0 when unknown */
+    int expert_batch;    /* 0 when unknown */
+    size_t train_rows;
     cz_bezier_opts fit;  /* how theta_c was fitted (callbacks and class weights cleared) */
     double fit_loss;     /* mean real-data loss along the curves in the last fit epoch */
     cz_real *points;     /* count x 3 x params, owned */

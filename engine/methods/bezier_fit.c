@@ -221,6 +221,7 @@ cz_status cz_bezier_fit(cz_model *m, size_t count, const cz_real *const *first,
     o.progress_user = NULL;
     o.cancel = NULL;
     s->fit = o;
+    s->train_rows = rows;
     s->fit_loss = loss_sum / (double)count;
     *out = s;
     return CZ_OK;
