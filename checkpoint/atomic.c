@@ -73,6 +73,16 @@ void ckpt_tmpfile_abort(ckpt_tmpfile *t)
     errno = saved;
 }
 
+/* The errors link() gives where the file system cannot hard-link. */
+static int no_hard_links(int e)
+{
+    return e == EPERM || e == EXDEV || e == EMLINK || e == ENOSYS || e == EOPNOTSUPP
+#if defined(ENOTSUP) && ENOTSUP != EOPNOTSUPP
+           || e == ENOTSUP
+#endif
+        ;
+}
+
 /* Makes PATH.prev the current PATH (when there is one) before PATH changes. */
 static cz_status keep_previous(const ckpt_io *io, const char *path, cz_error *err)
 {
@@ -91,14 +101,20 @@ static cz_status keep_previous(const ckpt_io *io, const char *path, cz_error *er
             st = cz_error_set(err, CZ_EIO, "check permissions in that folder",
                               "cannot keep the previous %s as %s: %s", path, prev, strerror(e));
         }
-    } else if (errno != ENOENT) {
-        /* No hard links on this file system: move PATH aside instead. Until
-         * the new file lands, PATH is missing and ckpt_autosave_load reads
-         * PATH.prev. */
-        if (io->rename(io->ctx, path, prev) != 0 && errno != ENOENT)
+    } else {
+        int e = errno;
+        if (no_hard_links(e)) {
+            /* This file system has no hard links: move PATH aside instead.
+             * Until the new file lands, PATH is missing and
+             * ckpt_autosave_load reads PATH.prev. */
+            if (io->rename(io->ctx, path, prev) != 0 && errno != ENOENT)
+                st = cz_error_set(err, CZ_EIO, "check permissions in that folder",
+                                  "cannot keep the previous %s as %s: %s", path, prev,
+                                  strerror(errno));
+        } else if (e != ENOENT) { /* ENOENT: there is no previous file to keep */
             st = cz_error_set(err, CZ_EIO, "check permissions in that folder",
-                              "cannot keep the previous %s as %s: %s", path, prev,
-                              strerror(errno));
+                              "cannot keep the previous %s as %s: %s", path, prev, strerror(e));
+        }
     }
     if (st == CZ_OK && io->sync_dir(io->ctx, path) != 0)
         st = cz_error_set(err, CZ_EIO, "check the file system", "cannot sync the folder of %s: %s",

@@ -68,6 +68,10 @@ cz_status ckpt_key_save_params(ckpt_key *key, uint8_t salt[CKPT_SALT_BYTES], ckp
 cz_status ckpt_key_subkeys(ckpt_key *key, const uint8_t salt[CKPT_SALT_BYTES], ckpt_kdf cost,
                            ckpt_subkeys *out, const char *path, cz_error *err) CZ_WUR;
 
+/* The key's locked secret block, for tests that check it is not readable
+ * between calls. Never dereference it elsewhere. */
+const void *ckpt_key_secret_block(const ckpt_key *key);
+
 /* ---- header.c: the key check --------------------------------------------- */
 
 /* MAC over header bytes [0, CKPT_OFF_CHECK). */

@@ -304,6 +304,11 @@ const char *ckpt_key_source(const ckpt_key *key)
     return key ? key->source : "no key";
 }
 
+const void *ckpt_key_secret_block(const ckpt_key *key)
+{
+    return key ? key->secrets : NULL;
+}
+
 uint64_t ckpt_key_derivations(const ckpt_key *key)
 {
     return key ? key->derivations : 0;

@@ -137,17 +137,22 @@ void assert_records_equal(const ckpt_records *list, const ckpt_record *want, siz
 static const ckpt_io *real(void) { return ckpt_io_posix(); }
 
 /* Returns nonzero when this mutating call must not happen. */
-static int trip(fault_io *f)
+static int trip_named(fault_io *f, const char *op)
 {
     if (f->crashed)
         return 1;
     long n = f->calls++;
+    if (n < 256)
+        f->log[n] = op;
     if (n != f->fail_at)
         return 0;
     if (f->mode == FAULT_CRASH)
         f->crashed = 1;
     return 1;
 }
+
+/* Logs each call under its function name less the "f_" prefix. */
+#define trip(ctx) trip_named((ctx), __func__ + 2)
 
 static int f_create(void *ctx, const char *path)
 {
@@ -211,6 +216,10 @@ static int f_link(void *ctx, const char *a, const char *b)
         errno = EIO;
         return -1;
     }
+    if (((fault_io *)ctx)->no_links) {
+        errno = EPERM;
+        return -1;
+    }
     return real()->link(NULL, a, b);
 }
 
@@ -251,4 +260,13 @@ void fault_io_init(fault_io *f, fault_mode mode, long fail_at)
         .unlink = f_unlink,
         .sync_dir = f_sync_dir,
     };
+}
+
+long fault_io_last(const fault_io *f, const char *op)
+{
+    long last = -1;
+    for (long i = 0; i < f->calls && i < 256; i++)
+        if (strcmp(f->log[i], op) == 0)
+            last = i;
+    return last;
 }

@@ -48,7 +48,12 @@ typedef struct fault_io {
     long fail_at; /* -1: never */
     long calls;   /* mutating calls seen so far */
     int crashed;
+    int no_links; /* link() fails with EPERM, as on file systems without hard links */
+    const char *log[256]; /* the name of each mutating call, in order */
 } fault_io;
+
+/* Index of the last call named `op` ("rename", "write", ...) in f's log, or -1. */
+long fault_io_last(const fault_io *f, const char *op);
 
 void fault_io_init(fault_io *f, fault_mode mode, long fail_at);
 
