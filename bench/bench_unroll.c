@@ -10,7 +10,8 @@
  * usage: bench_unroll {mlp|convnet} [--ipc 10] [--classes 2] [--steps 20]
  *        [--batch-syn 0] [--iters 10] [--warmup 2] [--threads 2]
  *        [--features 8] [--channels 1] [--size 28] [--depth D] [--width 128]
- *        [--epoch-rows R] [--memory N1,N2,...] */
+ *        [--epoch-rows R] [--memory N1,N2,...]
+ * --iters 0 skips the unrolled iteration; --epoch-rows 0 skips the epoch. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,13 @@ static double now_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static double cpu_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
@@ -151,29 +159,33 @@ int main(int argc, char **argv)
     if (cz_unroll_new(m, rows, &o, &u, &err) != CZ_OK)
         return die("unroll", &err);
     cz_real lr = 0.01f;
-    double *t = malloc((size_t)(a.iters > 0 ? a.iters : 1) * sizeof *t);
-    for (int it = 0; it < a.warmup + a.iters; it++) {
-        double t0 = now_ms();
-        cz_real loss, glr;
-        if (cz_unroll_match_grad(u, start, target, x, y, lr, &rng, &loss, gx, &glr, &err) != CZ_OK)
-            return die("match_grad", &err);
-        for (size_t i = 0; i < rows * in; i++) { /* SGD(lr 100, momentum 0.5), as mtt_time.py */
-            vx[i] = 0.5f * vx[i] + gx[i];
-            x[i] -= 100.0f * vx[i];
-        }
-        if (it >= a.warmup)
-            t[it - a.warmup] = now_ms() - t0;
-    }
-    double tmin = t[0];
-    for (int i = 1; i < a.iters; i++)
-        tmin = t[i] < tmin ? t[i] : tmin;
     int bs = a.batch_syn > 0 && (size_t)a.batch_syn < rows ? a.batch_syn : (int)rows;
-    printf("bench=unroll impl=condensa arch=%s %s=%d params=%zu ipc=%d classes=%d steps=%d "
-           "batch_syn=%d threads=%d real=%s ms_per_iter=%.2f ms_min=%.2f unroll_bytes=%zu "
-           "maxrss_mb=%.0f model=\"%s\"\n",
-           a.arch, shape, shape_v, P, a.ipc, a.classes, a.steps, bs, a.threads, CZ_REAL_NAME,
-           median(t, a.iters), tmin, cz_unroll_bytes(u), maxrss_mb(), desc);
-    fflush(stdout);
+    double *t = malloc((size_t)(a.iters > 0 ? a.iters : 1) * sizeof *t), cpu_total = 0;
+    if (a.iters > 0) { /* --iters 0: only the epoch and memory lines */
+        for (int it = 0; it < a.warmup + a.iters; it++) {
+            double t0 = now_ms(), c0 = cpu_ms();
+            cz_real loss, glr;
+            if (cz_unroll_match_grad(u, start, target, x, y, lr, &rng, &loss, gx, &glr, &err) != CZ_OK)
+                return die("match_grad", &err);
+            for (size_t i = 0; i < rows * in; i++) { /* SGD(lr 100, momentum 0.5), as mtt_time.py */
+                vx[i] = 0.5f * vx[i] + gx[i];
+                x[i] -= 100.0f * vx[i];
+            }
+            if (it >= a.warmup) {
+                t[it - a.warmup] = now_ms() - t0;
+                cpu_total += cpu_ms() - c0;
+            }
+        }
+        double tmin = t[0];
+        for (int i = 1; i < a.iters; i++)
+            tmin = t[i] < tmin ? t[i] : tmin;
+        printf("bench=unroll impl=condensa arch=%s %s=%d params=%zu ipc=%d classes=%d steps=%d "
+               "batch_syn=%d threads=%d real=%s ms_per_iter=%.2f ms_min=%.2f cpu_ms_per_iter=%.2f "
+               "unroll_bytes=%zu maxrss_mb=%.0f model=\"%s\"\n",
+               a.arch, shape, shape_v, P, a.ipc, a.classes, a.steps, bs, a.threads, CZ_REAL_NAME,
+               median(t, a.iters), tmin, cpu_total / a.iters, cz_unroll_bytes(u), maxrss_mb(), desc);
+        fflush(stdout);
+    }
     cz_unroll_free(u);
 
     /* ---- one training epoch (an expert's epoch) ---- */

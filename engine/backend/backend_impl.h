@@ -86,7 +86,8 @@ typedef struct cz_backend_ops {
                       int64_t inner);
 
     /* conv2d without bias. x (B, Cin, H, W), w (Cout, Cin, k, k), y (B, Cout, Ho, Wo).
-     * scratch holds conv2d_scratch(s) elements (im2col columns). */
+     * scratch holds conv2d_scratch(s) elements (im2col columns); the size does
+     * not depend on s->batch (the backend works in chunks of examples). */
     int64_t (*conv2d_scratch)(cz_backend *be, const cz_conv_shape *s);
     void (*conv2d_fwd)(cz_backend *be, const cz_conv_shape *s, cz_real *y, const cz_real *x,
                        const cz_real *w, cz_real beta, cz_real *scratch);        /* y = conv + beta y */
