@@ -10,6 +10,8 @@
 #ifndef CZ_CPU_HOT_H
 #define CZ_CPU_HOT_H
 
+#include "cpu_internal.h"
+
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define CZ_HOT __attribute__((optimize("O3"), target_clones("avx2", "default")))
 #else
