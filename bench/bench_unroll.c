@@ -188,6 +188,22 @@ int main(int argc, char **argv)
     }
     cz_unroll_free(u);
 
+    /* ---- memory of the unroll as N grows (before the epoch: the model's
+     * workspace keeps the largest batch it served) ---- */
+    for (char *p = a.memory; *p;) {
+        int steps = (int)strtol(p, &p, 10);
+        if (*p == ',')
+            p++;
+        if (steps < 1)
+            break;
+        cz_unroll_opts om = {.steps = steps, .batch = a.batch_syn};
+        if (cz_unroll_new(m, rows, &om, &u, &err) != CZ_OK)
+            return die("unroll", &err);
+        printf("bench=memory impl=condensa arch=%s params=%zu ipc=%d classes=%d steps=%d batch_syn=%d "
+               "unroll_bytes=%zu param_vector_bytes=%zu\n",
+               a.arch, P, a.ipc, a.classes, steps, bs, cz_unroll_bytes(u), P * sizeof(cz_real));
+        cz_unroll_free(u);
+    }
     /* ---- one training epoch (an expert's epoch) ---- */
     size_t erows = a.epoch_rows >= 0 ? (size_t)a.epoch_rows : (spec.arch == CZ_ARCH_MLP ? 538 : 1024);
     if (erows > 0) {
@@ -214,21 +230,6 @@ int main(int argc, char **argv)
         free(ex), free(theta), free(ey), free(te);
     }
 
-    /* ---- memory of the unroll as N grows ---- */
-    for (char *p = a.memory; *p;) {
-        int steps = (int)strtol(p, &p, 10);
-        if (*p == ',')
-            p++;
-        if (steps < 1)
-            break;
-        cz_unroll_opts om = {.steps = steps, .batch = a.batch_syn};
-        if (cz_unroll_new(m, rows, &om, &u, &err) != CZ_OK)
-            return die("unroll", &err);
-        printf("bench=memory impl=condensa arch=%s params=%zu ipc=%d classes=%d steps=%d batch_syn=%d "
-               "unroll_bytes=%zu param_vector_bytes=%zu\n",
-               a.arch, P, a.ipc, a.classes, steps, bs, cz_unroll_bytes(u), P * sizeof(cz_real));
-        cz_unroll_free(u);
-    }
     free(t), free(x), free(gx), free(vx), free(start), free(target), free(y);
     cz_model_free(m);
     return 0;

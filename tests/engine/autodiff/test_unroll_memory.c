@@ -69,3 +69,32 @@ Test(unroll_memory, out_of_memory_is_reported)
     cr_expect_gt(failures, 3, "several allocations were exercised");
     cz_model_free(m);
 }
+
+/* Training on large batches grows only the activation workspace: the tangent
+ * buffers stay sized for the unroll's own batch. */
+Test(unroll_memory, training_batches_do_not_inflate_the_tangent_workspace)
+{
+    cz_model_spec s = {.arch = CZ_ARCH_CONVNET, .channels = 1, .height = 16, .width = 16, .classes = 2,
+                       .hidden = 8, .depth = 2, .instance_norm = 1};
+    cz_model *m;
+    cz_error err;
+    cr_assert_eq(cz_model_new(&s, cz_backend_cpu(), &m, &err), CZ_OK);
+    size_t P = cz_model_param_count(m), big = 200;
+    cz_real *theta = calloc(P, sizeof *theta), *g = calloc(P, sizeof *g);
+    cz_real *x = calloc(big * 256, sizeof *x);
+    int32_t *y = calloc(big, sizeof *y);
+    cz_rng rng;
+    cz_rng_seed(&rng, 1);
+    cz_model_init(m, &rng, theta);
+    cz_real loss;
+    cr_assert_eq(cz_model_loss_grad(m, theta, x, y, big, NULL, &loss, g, NULL, &err), CZ_OK);
+    size_t after_training = bytes_for(m, 10, 5, 0, 0);
+    cr_assert_eq(cz_model_hvp(m, theta, x, y, big, NULL, theta, g, NULL, NULL, &err), CZ_OK);
+    size_t after_big_hvp = bytes_for(m, 10, 5, 0, 0);
+    /* a shared workspace would hold tangents for 200 rows in both cases */
+    cr_expect_gt(after_big_hvp, after_training + after_training / 3,
+                 "tangent part sized by the unroll's 10 rows: %zu vs %zu after a 200-row hvp",
+                 after_training, after_big_hvp);
+    free(theta), free(g), free(x), free(y);
+    cz_model_free(m);
+}
