@@ -144,35 +144,42 @@ static cz_status check_labels(const split_arrays *sa, const char *source, cz_dat
 }
 
 /* Pixels to [0, 1] in C x H x W order, normalised with the train split's
- * per-channel mean and std (constant channels: std 1). */
+ * per-channel mean and std (constant channels: std 1). uint8 has 256 values,
+ * so the statistics come exactly from a histogram and each pixel is a table
+ * lookup. */
 static void fill_images(const split_arrays *sa, cz_dataset *d)
 {
     size_t hw = (size_t)d->height * (size_t)d->width, ch = (size_t)d->channels;
     for (size_t c = 0; c < ch; c++) {
         const cz_npy *tr = &sa[CZ_TRAIN].images;
-        double sum = 0.0, ss = 0.0;
+        uint64_t hist[256] = {0};
         size_t n = (size_t)tr->shape[0] * hw;
         for (size_t i = 0; i < n; i++)
-            sum += tr->data[i * ch + c] / 255.0;
-        double mean = sum / (double)n;
-        for (size_t i = 0; i < n; i++) {
-            double v = tr->data[i * ch + c] / 255.0 - mean;
-            ss += v * v;
-        }
+            hist[tr->data[i * ch + c]]++;
+        uint64_t total = 0;
+        for (int v = 0; v < 256; v++)
+            total += hist[v] * (uint64_t)v;
+        double mean = (double)total / 255.0 / (double)n, ss = 0.0;
+        for (int v = 0; v < 256; v++)
+            ss += (double)hist[v] * (v / 255.0 - mean) * (v / 255.0 - mean);
         double sd = sqrt(ss / (double)n);
         if (!(sd > 1e-12))
             sd = 1.0;
+        cz_real lut[256];
+        for (int v = 0; v < 256; v++)
+            lut[v] = (cz_real)((v / 255.0 - mean) / sd);
         for (size_t p = 0; p < hw; p++) {
             d->center[c * hw + p] = mean;
             d->scale[c * hw + p] = sd;
         }
         for (int s = 0; s < CZ_SPLIT_COUNT; s++) {
-            const cz_npy *im = &sa[s].images;
-            for (size_t r = 0; r < d->split[s].rows; r++)
-                for (size_t p = 0; p < hw; p++) {
-                    double v = im->data[(r * hw + p) * ch + c] / 255.0;
-                    d->split[s].x[r * d->features + c * hw + p] = (cz_real)((v - mean) / sd);
-                }
+            const uint8_t *px = sa[s].images.data;
+            for (size_t r = 0; r < d->split[s].rows; r++) {
+                cz_real *x = d->split[s].x + r * d->features + c * hw;
+                const uint8_t *row = px + r * hw * ch + c;
+                for (size_t p = 0; p < hw; p++)
+                    x[p] = lut[row[p * ch]];
+            }
         }
     }
     for (int s = 0; s < CZ_SPLIT_COUNT; s++)
