@@ -16,5 +16,7 @@
 #include "nn/model.h"
 #include "autodiff/unroll.h"
 #include "train/train.h"
+#include "data/dataset.h"
+#include "eval/metrics.h"
 
 #endif
