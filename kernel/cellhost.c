@@ -322,20 +322,39 @@ static int render_values(lua_State *L)
     return 0;
 }
 
-/* Compiles code into a function on the stack: "return <code>", then the
- * code with "return" before its last line, then the code as it is. */
-static int compile_cell(lua_State *L, const char *code, size_t len, const char *chunkname)
+/* Returns its arguments: a cell's value is computed as an argument of this
+ * function ("return (...)(<code>)", with this passed as the chunk's vararg),
+ * so a call in the value is not a tail call and keeps its traceback frame
+ * ("in local 'inner'" rather than "(...tail calls...)"). */
+static int identity(lua_State *L)
+{
+    return lua_gettop(L);
+}
+
+/* Loads "prefix return (...)(expr\n)". */
+static int load_as_value(lua_State *L, const char *prefix, size_t plen, const char *expr, size_t elen,
+                         const char *chunkname)
 {
     strbuf b = {0};
-    sb_puts(&b, "return ");
-    sb_append(&b, code, len);
+    sb_append(&b, prefix, plen);
+    sb_puts(&b, "return (...)(");
+    sb_append(&b, expr, elen);
+    sb_puts(&b, "\n)");   /* the newline ends a trailing -- comment */
     int st = b.oom ? LUA_ERRMEM : luaL_loadbufferx(L, b.data, b.len, chunkname, "t");
     sb_free(&b);
-    if (st == LUA_OK)
-        return st;
-    if (st != LUA_ERRMEM)
+    if (st != LUA_OK && st != LUA_ERRMEM)
         lua_pop(L, 1);
-    /* last non-blank line as the value: "t = f()\nt" shows t */
+    return st;
+}
+
+/* Compiles code into a function on the stack: the code as a value (as the
+ * Lua REPL tries "return <line>"), then the code with its last line as the
+ * value ("t = f()\nt" shows t), then the code as it is. */
+static int compile_cell(lua_State *L, const char *code, size_t len, const char *chunkname)
+{
+    int st = load_as_value(L, "", 0, code, len, chunkname);
+    if (st == LUA_OK || st == LUA_ERRMEM)
+        return st;
     size_t end = len;
     while (end > 0 && (code[end - 1] == '\n' || code[end - 1] == ' ' || code[end - 1] == '\t' ||
                        code[end - 1] == '\r'))
@@ -344,15 +363,9 @@ static int compile_cell(lua_State *L, const char *code, size_t len, const char *
     while (start > 0 && code[start - 1] != '\n')
         start--;
     if (start > 0 && end > start) {
-        sb_append(&b, code, start);
-        sb_puts(&b, "return ");
-        sb_append(&b, code + start, end - start);
-        st = b.oom ? LUA_ERRMEM : luaL_loadbufferx(L, b.data, b.len, chunkname, "t");
-        sb_free(&b);
-        if (st == LUA_OK)
+        st = load_as_value(L, code, start, code + start, end - start, chunkname);
+        if (st == LUA_OK || st == LUA_ERRMEM)
             return st;
-        if (st != LUA_ERRMEM)
-            lua_pop(L, 1);
     }
     return luaL_loadbufferx(L, code, len, chunkname, "t");
 }
@@ -367,11 +380,14 @@ static void run_chunk(cellhost *h, const char *code, size_t len, const char *chu
     int msgh = lua_gettop(L);
     int st;
     if (expression_only) {
-        strbuf b = {0};
-        sb_puts(&b, "return ");
-        sb_append(&b, code, len);
-        st = b.oom ? LUA_ERRMEM : luaL_loadbufferx(L, b.data, b.len, chunkname, "t");
-        sb_free(&b);
+        st = load_as_value(L, "", 0, code, len, chunkname);
+        if (st == LUA_ERRSYNTAX) {
+            /* load_as_value dropped its message; the plain parse gives a readable one */
+            if (luaL_loadbufferx(L, code, len, chunkname, "t") == LUA_OK) {
+                lua_pop(L, 1);
+                lua_pushfstring(L, "%s: a statement, not an expression", chunkname + 1);
+            }
+        }
     } else {
         st = compile_cell(L, code, len, chunkname);
     }
@@ -382,7 +398,8 @@ static void run_chunk(cellhost *h, const char *code, size_t len, const char *chu
         return;
     }
     interrupt_arm(L);
-    st = lua_pcall(L, 0, LUA_MULTRET, msgh);
+    lua_pushcfunction(L, identity);
+    st = lua_pcall(L, 1, LUA_MULTRET, msgh);
     if (st == LUA_OK) {
         int nres = lua_gettop(L) - msgh;
         render_out out = {NULL, NULL};

@@ -1,6 +1,7 @@
 /* Message type -> handler, with busy/idle around every request (xeus'
  * xkernel_core). jupyter_client's wait_for_ready needs the busy/idle pair
  * even around kernel_info; idle means every output of the request was sent. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernel.h"
@@ -27,6 +28,63 @@ static const route routes[] = {
     {"interrupt_request", handle_interrupt, false, true},
 };
 
+static void dispatch_abort(kernel *k, void *socket, const jup_msg *req)
+{
+    kernel_publish_status(k, req, "busy");
+    kernel_reply(k, socket, req, "execute_reply", json_pack("{s:s}", "status", "aborted"));
+    kernel_publish_status(k, req, "idle");
+    log_info("aborted a queued execute_request after a failing cell");
+}
+
+/* After a failing stop_on_error cell, the requests already queued are set
+ * aside *before* its reply goes out (a notebook's "Run all" stops at the
+ * error, and an interrupt stops the cells queued behind it). A request sent
+ * after the client saw the reply is never among them, so it runs, as with
+ * ipykernel's default stop_on_error_timeout of 0. */
+void dispatch_collect_queued(kernel *k, void *shell)
+{
+    for (;;) {
+        jup_msg *req = NULL;
+        jup_error err;
+        jup_status st = jup_channel_recv(k->session, shell, true, &req, &err);
+        if (st == JUP_EAGAIN)
+            return;
+        if (st) {
+            log_warn("dropped a message on shell: %s", err.msg);
+            continue;
+        }
+        if (k->n_queued == k->cap_queued) {
+            size_t cap = k->cap_queued ? 2 * k->cap_queued : 8;
+            jup_msg **grown = realloc(k->queued, cap * sizeof *grown);
+            if (!grown) {
+                log_error("out of memory setting aside a queued %s: dropped", jup_msg_type(req));
+                jup_msg_free(&req);
+                continue;
+            }
+            k->queued = grown;
+            k->cap_queued = cap;
+        }
+        k->queued[k->n_queued++] = req;
+    }
+}
+
+/* Execute requests set aside get "aborted"; anything else runs normally. */
+static void abort_collected(kernel *k, void *shell)
+{
+    size_t n = k->n_queued;
+    jup_msg **list = k->queued;
+    k->queued = NULL;
+    k->n_queued = k->cap_queued = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(jup_msg_type(list[i]), "execute_request") == 0)
+            dispatch_abort(k, shell, list[i]);
+        else
+            dispatch(k, shell, list[i], false);
+        jup_msg_free(&list[i]);
+    }
+    free(list);
+}
+
 void dispatch(kernel *k, void *socket, const jup_msg *req, bool on_control)
 {
     const char *type = jup_msg_type(req);
@@ -42,13 +100,8 @@ void dispatch(kernel *k, void *socket, const jup_msg *req, bool on_control)
         r->fn(k, socket, req);
     else
         log_warn("unhandled %s on %s: no reply sent", type, on_control ? "control" : "shell");
+    if (k->n_queued && !on_control)
+        abort_collected(k, socket);
     kernel_publish_status(k, req, "idle");
 }
 
-void dispatch_abort(kernel *k, void *socket, const jup_msg *req)
-{
-    kernel_publish_status(k, req, "busy");
-    kernel_reply(k, socket, req, "execute_reply", json_pack("{s:s}", "status", "aborted"));
-    kernel_publish_status(k, req, "idle");
-    log_info("aborted a queued execute_request after a failing cell");
-}

@@ -47,8 +47,8 @@ static bool pager_name(const char *code, char *out, size_t cap)
 
 static json_t *error_content(const cellhost_result *r)
 {
-    return json_pack("{s:s, s:s, s:O}", "ename", r->ename, "evalue", r->evalue ? r->evalue : "",
-                     "traceback", r->traceback ? r->traceback : json_array());
+    return json_pack("{s:s, s:s, s:o}", "ename", r->ename, "evalue", r->evalue ? r->evalue : "",
+                     "traceback", r->traceback ? json_incref(r->traceback) : json_array());
 }
 
 static json_t *user_expressions(kernel *k, const jup_msg *req)
@@ -66,9 +66,9 @@ static json_t *user_expressions(kernel *k, const jup_msg *req)
         cellhost_eval(k->host, json_string_value(expr), &r);
         json_t *item;
         if (r.ok)
-            item = json_pack("{s:s, s:O, s:O}", "status", "ok", "data",
-                             r.data ? r.data : json_pack("{s:s}", "text/plain", "nil"), "metadata",
-                             r.metadata ? r.metadata : json_object());
+            item = json_pack("{s:s, s:o, s:o}", "status", "ok", "data",
+                             r.data ? json_incref(r.data) : json_pack("{s:s}", "text/plain", "nil"),
+                             "metadata", r.metadata ? json_incref(r.metadata) : json_object());
         else {
             item = error_content(&r);
             if (item)
@@ -128,8 +128,8 @@ void handle_execute(kernel *k, void *socket, const jup_msg *req)
         plain = json_string_value(json_object_get(r.data, "text/plain"));
         if (!silent)
             kernel_publish(k, "execute_result", req,
-                           json_pack("{s:i, s:O, s:O}", "execution_count", count, "data", r.data,
-                                     "metadata", r.metadata ? r.metadata : json_object()));
+                           json_pack("{s:i, s:O, s:o}", "execution_count", count, "data", r.data,
+                                     "metadata", r.metadata ? json_incref(r.metadata) : json_object()));
     } else if (!r.ok) {
         log_debug("cell %d failed: %s", count, r.ename);
         if (!silent)
@@ -147,7 +147,8 @@ void handle_execute(kernel *k, void *socket, const jup_msg *req)
             json_object_set_new(reply, "execution_count", json_integer(count));
             json_object_set_new(reply, "user_expressions", json_object());
         }
-        k->abort_queue = stop_on_error;
+        if (stop_on_error && !silent)
+            dispatch_collect_queued(k, socket);
     }
     json_decref(payload);
     if (store_history && history_add(&k->history, count, code, plain))

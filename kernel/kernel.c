@@ -125,32 +125,6 @@ int kernel_open(kernel *k, const kernel_options *o)
     return 0;
 }
 
-/* Requests already queued behind a failing stop_on_error cell get
- * "aborted" (a notebook's "Run all" stops at the error). Only what has
- * arrived by now: a request sent after the client saw the error reply runs,
- * as with ipykernel's default stop_on_error_timeout of 0. */
-static void abort_queued(kernel *k)
-{
-    void *shell = k->sockets.sock[JUP_SHELL];
-    k->abort_queue = false;
-    for (;;) {
-        jup_msg *req = NULL;
-        jup_error err;
-        jup_status st = jup_channel_recv(k->session, shell, true, &req, &err);
-        if (st == JUP_EAGAIN)
-            return;
-        if (st) {
-            log_warn("dropped a message on shell: %s", err.msg);
-            continue;
-        }
-        if (strcmp(jup_msg_type(req), "execute_request") == 0)
-            dispatch_abort(k, shell, req);
-        else
-            dispatch(k, shell, req, false);
-        jup_msg_free(&req);
-    }
-}
-
 static void drain_wake_pipe(kernel *k)
 {
     char buf[64];
@@ -191,8 +165,6 @@ void kernel_run(kernel *k)
         }
         dispatch(k, shell, req, false);
         jup_msg_free(&req);
-        if (k->abort_queue)
-            abort_queued(k);
     }
     log_info("stopping: %s", k->quit_reason[0] ? k->quit_reason : "quit");
 }
@@ -218,6 +190,9 @@ void kernel_close(kernel *k)
     jup_session_free(&k->session);
     jup_connection_free(&k->conn);
     history_release(&k->history);
+    for (size_t i = 0; i < k->n_queued; i++)
+        jup_msg_free(&k->queued[i]);
+    free(k->queued);
     for (int i = 0; i < 2; i++)
         if (k->wake[i] >= 0)
             close(k->wake[i]);

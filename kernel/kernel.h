@@ -38,7 +38,8 @@ typedef struct kernel {
     const jup_msg *parent;
     bool silent;
     bool allow_stdin;
-    bool abort_queue;          /* a stop_on_error cell failed: abort what is queued */
+    jup_msg **queued;          /* requests set aside after a failing stop_on_error cell */
+    size_t n_queued, cap_queued;
 
     atomic_bool quit;
     atomic_bool restart;
@@ -100,8 +101,10 @@ void handle_interrupt(kernel *k, void *socket, const jup_msg *req);
  * busy, the handler, idle. Unknown types are logged and get no reply. */
 void dispatch(kernel *k, void *socket, const jup_msg *req, bool on_control);
 
-/* Replies "aborted" to an execute_request queued behind a failed cell. */
-void dispatch_abort(kernel *k, void *socket, const jup_msg *req);
+/* Sets aside the requests queued on shell (before a failing
+ * stop_on_error cell's reply); dispatch then aborts the execute requests
+ * among them. */
+void dispatch_collect_queued(kernel *k, void *shell);
 
 /* The control thread's body (arg: kernel *). */
 void *control_main(void *arg);

@@ -80,8 +80,11 @@ char *sb_take(strbuf *b)
         sb_free(b);
         return NULL;
     }
-    if (!b->data && !reserve(b, 0))
-        return NULL;
+    if (!b->data) {
+        if (!reserve(b, 0))
+            return NULL;
+        b->data[0] = '\0';
+    }
     char *s = b->data;
     *b = (strbuf){0};
     return s;

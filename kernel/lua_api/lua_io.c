@@ -145,14 +145,11 @@ static int read_formats(lua_State *L, int first)
                 lua_pushliteral(L, "\n");
                 lua_concat(L, 2);
             } else if (*fmt == 'n') {
-                lua_Number v;
-                int isnum = 0;
-                v = lua_tonumberx(L, -1, &isnum);
-                lua_pop(L, 1);
-                if (isnum)
-                    lua_pushnumber(L, v);
-                else
+                /* integer or float, as the text says ("42" stays an integer) */
+                const char *text = lua_tostring(L, -1);
+                if (lua_stringtonumber(L, text) == 0)
                     lua_pushnil(L);
+                lua_remove(L, -2);
             } else if (*fmt != 'l' && *fmt != 'a') {
                 return luaL_argerror(L, i, "invalid format");
             }
@@ -225,6 +222,33 @@ static int l_io_read(lua_State *L)
     return lua_gettop(L);
 }
 
+/* io.output(f) / io.input(f) with the notebook's stream objects: they stand
+ * for the process's own stdout/stdin files, which is what restoring means. */
+static int l_io_select(lua_State *L)
+{
+    stream_obj *s = luaL_testudata(L, 1, STREAM_MT);
+    if (s) {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, s->which < 0 ? &orig_stdin_key : &orig_stdout_key);
+        lua_replace(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int l_io_type(lua_State *L)
+{
+    if (luaL_testudata(L, 1, STREAM_MT)) {
+        lua_pushliteral(L, "file");
+        return 1;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
 static int l_input(lua_State *L)
 {
     const char *prompt = luaL_optstring(L, 1, "");
@@ -269,6 +293,15 @@ void lua_io_install(lua_State *L)
     lua_rawsetp(L, LUA_REGISTRYINDEX, &orig_stdin_key);
     lua_pushcfunction(L, l_io_write);
     lua_setfield(L, -2, "write");
+    const char *wrapped[] = {"output", "input"};
+    for (int i = 0; i < 2; i++) {
+        lua_getfield(L, -1, wrapped[i]);
+        lua_pushcclosure(L, l_io_select, 1);
+        lua_setfield(L, -2, wrapped[i]);
+    }
+    lua_getfield(L, -1, "type");
+    lua_pushcclosure(L, l_io_type, 1);
+    lua_setfield(L, -2, "type");
     lua_pushcfunction(L, l_io_read);
     lua_setfield(L, -2, "read");
     push_stream(L, CELLHOST_STDOUT);
