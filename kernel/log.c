@@ -8,7 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-static atomic_int threshold = LOG_INFO;
+/* Quiet by default, like ipykernel: Jupyter prints kernel stderr in its console. */
+static atomic_int threshold = LOG_WARN;
 
 void log_set_level_from_env(void)
 {
@@ -21,7 +22,7 @@ void log_set_level_from_env(void)
         atomic_store(&threshold, LOG_WARN);
     else if (strcmp(v, "error") == 0)
         atomic_store(&threshold, LOG_ERROR);
-    else
+    else if (strcmp(v, "info") == 0)
         atomic_store(&threshold, LOG_INFO);
 }
 

@@ -1,7 +1,7 @@
 /* Leveled log to the kernel's stderr (Jupyter shows it in the server's
  * console). Never logs message bodies, keys or passphrases: callers pass
  * message types, ids and error texts only. CONDENSA_LOG=debug|info|warn|error
- * sets the threshold (default info). Thread-safe (one fprintf per line). */
+ * sets the threshold (default warn). Thread-safe (one fprintf per line). */
 #ifndef KERNEL_LOG_H
 #define KERNEL_LOG_H
 
