@@ -349,7 +349,8 @@ static int load_as_value(lua_State *L, const char *prefix, size_t plen, const ch
 
 /* Compiles code into a function on the stack: the code as a value (as the
  * Lua REPL tries "return <line>"), then the code with its last line as the
- * value ("t = f()\nt" shows t), then the code as it is. */
+ * value ("t = f()\nt" shows t), then the part after its last ';'
+ * ("t = f(); t"), then the code as it is. */
 static int compile_cell(lua_State *L, const char *code, size_t len, const char *chunkname)
 {
     int st = load_as_value(L, "", 0, code, len, chunkname);
@@ -364,6 +365,16 @@ static int compile_cell(lua_State *L, const char *code, size_t len, const char *
         start--;
     if (start > 0 && end > start) {
         st = load_as_value(L, code, start, code + start, end - start, chunkname);
+        if (st == LUA_OK || st == LUA_ERRMEM)
+            return st;
+    }
+    /* "t = f(); t": the part after the last ';' of the last line. A ';' inside
+     * a string splits wrongly, fails to compile, and the plain code runs. */
+    size_t semi = end;
+    while (semi > start && code[semi - 1] != ';')
+        semi--;
+    if (semi > start && semi < end) {
+        st = load_as_value(L, code, semi, code + semi, end - semi, chunkname);
         if (st == LUA_OK || st == LUA_ERRMEM)
             return st;
     }

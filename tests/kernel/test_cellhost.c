@@ -16,6 +16,8 @@ Test(cellhost, final_expression_values)
     cr_expect_str_eq(capture_value(h, "local a = 2\nlocal b = 3\na * b", v, sizeof v), "6",
                      "the last line is the value");
     cr_expect_str_eq(capture_value(h, "return 'explicit'", v, sizeof v), "explicit");
+    cr_expect_str_eq(capture_value(h, "local q = 4; q + 1", v, sizeof v), "5", "after the last ';'");
+    cr_expect_str_eq(capture_value(h, "s = 'a;b'; s", v, sizeof v), "a;b");
     cellhost_result r = capture_run(h, "x = 5");
     cr_expect(r.ok);
     cr_expect_null(r.data, "a statement has no value");
