@@ -31,6 +31,9 @@ Test(heartbeat, echoes_and_stops)
         cr_assert_eq(zmq_recv(req, pong, sizeof pong, 0), n);
         cr_expect_str_eq(pong, ping);
     }
+    /* The thread counts after it has sent the echo: give it a moment. */
+    for (int i = 0; i < 200 && jup_heartbeat_count(hb) < 3; i++)
+        zmq_poll(NULL, 0, 10);
     cr_expect_eq(jup_heartbeat_count(hb), 3);
     int linger = 0;
     zmq_setsockopt(req, ZMQ_LINGER, &linger, sizeof linger);
