@@ -104,9 +104,12 @@ int kernel_open(kernel *k, const kernel_options *o)
     }
     for (int i = 0; i < 2; i++)
         fcntl(k->wake[i], F_SETFL, fcntl(k->wake[i], F_GETFL) | O_NONBLOCK);
-    if (open_session(k, o) || open_sockets(k, o))
+    if (open_session(k, o))
         return -1;
-    if (jup_connection_has_free_ports(k->conn)) {
+    bool write_back = jup_connection_has_free_ports(k->conn);   /* binding fills them in */
+    if (open_sockets(k, o))
+        return -1;
+    if (write_back) {
         jup_error err;
         /* the ports were 0: tell the client where we listen (ipykernel does the same) */
         if (jup_connection_save(k->conn, o->connection_file, &err))

@@ -540,6 +540,64 @@ class ShutdownConformance(unittest.TestCase):
                 km.cleanup_resources()
 
 
+class StartupChecks(unittest.TestCase):
+    """The binary started by hand, as a Jupyter client would with a port-0 file."""
+
+    def kernel_argv(self):
+        with open(os.path.join(os.environ["JUPYTER_PATH"], "kernels", "condensa", "kernel.json")) as f:
+            return json.load(f)["argv"]
+
+    def test_free_ports_are_written_back_and_served(self):
+        import subprocess
+        d = tempfile.mkdtemp(prefix="condensa-conn-")
+        self.addCleanup(shutil.rmtree, d, ignore_errors=True)
+        path = os.path.join(d, "kernel.json")
+        info = {"shell_port": 0, "iopub_port": 0, "stdin_port": 0, "control_port": 0, "hb_port": 0,
+                "ip": "127.0.0.1", "key": uuid.uuid4().hex, "transport": "tcp",
+                "signature_scheme": "hmac-sha256"}
+        with open(path, "w") as f:
+            json.dump(info, f)
+        argv = [a.replace("{connection_file}", path) for a in self.kernel_argv()]
+        proc = subprocess.Popen(argv, stderr=subprocess.DEVNULL)
+        self.addCleanup(proc.kill)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with open(path) as f:
+                text = f.read()
+            if text and json.loads(text)["shell_port"] != 0:
+                break
+            time.sleep(0.05)
+        written = json.loads(text)
+        self.assertTrue(all(written[k] > 0 for k in ("shell_port", "iopub_port", "stdin_port",
+                                                     "control_port", "hb_port")), written)
+        self.assertEqual(written["key"], info["key"])
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        session = Session(key=info["key"].encode(), signature_scheme="hmac-sha256")
+        sock = zmq.Context.instance().socket(zmq.DEALER)
+        sock.linger = 0
+        sock.connect(f"tcp://127.0.0.1:{written['shell_port']}")
+        session.send(sock, "kernel_info_request", {})
+        self.assertTrue(sock.poll(10000), "no kernel_info_reply on the written shell port")
+        _, frames = session.feed_identities(sock.recv_multipart())
+        self.assertEqual(session.deserialize(frames)["msg_type"], "kernel_info_reply")
+        sock.close()
+        proc.terminate()   # SIGTERM: a clean, prompt exit
+        self.assertEqual(proc.wait(timeout=10), 0)
+
+    def test_empty_key_is_refused(self):
+        import subprocess
+        d = tempfile.mkdtemp(prefix="condensa-conn-")
+        self.addCleanup(shutil.rmtree, d, ignore_errors=True)
+        path = os.path.join(d, "kernel.json")
+        with open(path, "w") as f:
+            json.dump({"shell_port": 0, "iopub_port": 0, "stdin_port": 0, "control_port": 0,
+                       "hb_port": 0, "ip": "127.0.0.1", "key": ""}, f)
+        argv = [a.replace("{connection_file}", path) for a in self.kernel_argv()]
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--insecure-no-key", r.stderr)
+
+
 class LuaSessionChecks(unittest.TestCase):
     """The Lua session behind the protocol: one kernel for these checks."""
 
