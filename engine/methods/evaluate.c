@@ -17,7 +17,8 @@
 cz_eval_opts cz_eval_opts_default(void)
 {
     return (cz_eval_opts){.models = 5, .epochs = 0, .lr = 0.0, .momentum = 0.9,
-                          .weight_decay = 5e-4, .batch = 256, .seed = 0};
+                          .weight_decay = 5e-4, .batch = 256, .seed = 0,
+                          .score_split = CZ_TEST};
 }
 
 /* A training set and the facts the result records about it. */
@@ -101,7 +102,7 @@ static cz_status eval_arch(const train_set *ts, const cz_dataset *d, const cz_ev
         }
         int diverged = 0;
         if (st == CZ_OK)
-            st = cz_score_split(m, theta, d, CZ_TEST, &a->per_model[k], &diverged, err);
+            st = cz_score_split(m, theta, d, o->score_split, &a->per_model[k], &diverged, err);
         a->diverged += diverged;
         (*done)++;
         if (st == CZ_OK && o->progress) {
@@ -132,9 +133,13 @@ static cz_status evaluate(const train_set *ts, const cz_dataset *d, const cz_eva
     cz_status st = check_opts(o, err);
     if (st != CZ_OK)
         return st;
-    if (d->split[CZ_TEST].rows == 0)
-        return cz_error_set(err, CZ_EINVAL, "load the dataset with a test split",
-                            "dataset \"%s\" has no test rows", d->name);
+    if (o->score_split != CZ_TEST && o->score_split != CZ_VAL)
+        return cz_error_set(err, CZ_EINVAL, "score on the test or the validation split",
+                            "evaluate: score_split = %d", (int)o->score_split);
+    if (d->split[o->score_split].rows == 0)
+        return cz_error_set(err, CZ_EINVAL, "load the dataset with a test and a validation split",
+                            "dataset \"%s\" has no %s rows", d->name,
+                            o->score_split == CZ_TEST ? "test" : "validation");
     int na = o->archs ? o->arch_count : 1;
     cz_eval_result *r = cz_calloc(1, sizeof *r);
     if (r)

@@ -3,7 +3,7 @@
  * set, or the full real training split for the upper bound) with SGD
  * (momentum 0.9, weight decay 5e-4, batch 256, lr x0.1 at half the epochs),
  * then report AUROC, AUPRC, balanced accuracy and accuracy on the real TEST
- * split: mean and (population) standard deviation over the K models, per
+ * split (the validation split when tuning): mean and (population) standard deviation over the K models, per
  * architecture. A model that diverges (non-finite predictions) is scored as
  * a constant predictor and counted. */
 #ifndef CZ_EVALUATE_H
@@ -36,6 +36,7 @@ typedef struct cz_eval_opts {
     double weight_decay;        /* 5e-4 */
     int batch;                  /* 256 */
     uint64_t seed;              /* model k of architecture a uses stream (a, k) of this seed */
+    cz_split score_split;       /* CZ_TEST (the protocol); CZ_VAL to select settings */
     cz_progress_fn progress;    /* after every trained model (phase "evaluate"), or NULL */
     void *progress_user;
     const cz_cancel *cancel;    /* polled between models */
