@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "../core/alloc.h"
-#include "../core/sha256.h"
 #include "common.h"
+#include "digest.h"
 #include "evaluate.h"
 
 #define RESULT_MAGIC 0x435a4556u /* "CZEV" */
@@ -142,13 +142,5 @@ cz_status cz_eval_result_deserialize(cz_reader *rd, cz_eval_result **out, cz_err
 cz_status cz_eval_result_digest(const cz_eval_result *r, uint8_t out[32], cz_error *err)
 {
     cz_bytes b = {0};
-    cz_status st = cz_eval_result_serialize(r, &b, err);
-    if (st == CZ_OK) {
-        cz_sha256 h;
-        cz_sha256_init(&h);
-        cz_sha256_update(&h, b.data, b.len);
-        cz_sha256_final(&h, out);
-    }
-    cz_bytes_free(&b);
-    return st;
+    return cz_digest_finish(&b, cz_eval_result_serialize(r, &b, err), out);
 }

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "../core/alloc.h"
-#include "../core/sha256.h"
 #include "../train/train.h"
 #include "common.h"
+#include "digest.h"
 
 #define EXPERTS_MAGIC 0x435a4558u /* "CZEX" */
 #define EXPERTS_VERSION 1u
@@ -274,13 +274,5 @@ cz_status cz_experts_deserialize(cz_reader *r, cz_experts **out, cz_error *err)
 cz_status cz_experts_digest(const cz_experts *e, uint8_t out[32], cz_error *err)
 {
     cz_bytes b = {0};
-    cz_status st = cz_experts_serialize(e, &b, err);
-    if (st == CZ_OK) {
-        cz_sha256 h;
-        cz_sha256_init(&h);
-        cz_sha256_update(&h, b.data, b.len);
-        cz_sha256_final(&h, out);
-    }
-    cz_bytes_free(&b);
-    return st;
+    return cz_digest_finish(&b, cz_experts_serialize(e, &b, err), out);
 }

@@ -7,7 +7,6 @@
 
 #include "../autodiff/unroll.h"
 #include "../core/alloc.h"
-#include "../core/sha256.h"
 #include "common.h"
 #include "mtt_impl.h"
 #include "outer_opt.h"

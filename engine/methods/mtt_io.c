@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "../core/alloc.h"
-#include "../core/sha256.h"
 #include "common.h"
+#include "digest.h"
 #include "mtt_impl.h"
 
 #define MTT_MAGIC 0x435a4d54u /* "CZMT" */
@@ -183,13 +183,5 @@ cz_status cz_mtt_deserialize(cz_reader *rd, const cz_dataset *d, const cz_expert
 cz_status cz_mtt_digest(const cz_mtt *r, uint8_t out[32], cz_error *err)
 {
     cz_bytes b = {0};
-    cz_status st = cz_mtt_serialize(r, &b, err);
-    if (st == CZ_OK) {
-        cz_sha256 h;
-        cz_sha256_init(&h);
-        cz_sha256_update(&h, b.data, b.len);
-        cz_sha256_final(&h, out);
-    }
-    cz_bytes_free(&b);
-    return st;
+    return cz_digest_finish(&b, cz_mtt_serialize(r, &b, err), out);
 }

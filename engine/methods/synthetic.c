@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../core/alloc.h"
-#include "../core/sha256.h"
+#include "digest.h"
 
 #define SYNTHETIC_MAGIC 0x435a5359u /* "CZSY" */
 #define SYNTHETIC_VERSION 1u
@@ -193,13 +193,5 @@ cz_status cz_synthetic_deserialize(cz_reader *r, cz_synthetic **out, cz_error *e
 cz_status cz_synthetic_digest(const cz_synthetic *s, uint8_t out[32], cz_error *err)
 {
     cz_bytes b = {0};
-    cz_status st = cz_synthetic_serialize(s, &b, err);
-    if (st == CZ_OK) {
-        cz_sha256 h;
-        cz_sha256_init(&h);
-        cz_sha256_update(&h, b.data, b.len);
-        cz_sha256_final(&h, out);
-    }
-    cz_bytes_free(&b);
-    return st;
+    return cz_digest_finish(&b, cz_synthetic_serialize(s, &b, err), out);
 }
