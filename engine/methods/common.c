@@ -91,30 +91,61 @@ bool cz_all_finite(const cz_real *x, size_t n)
 /* Rows per forward call when scoring: bounds the model's workspace. */
 #define SCORE_CHUNK 512
 
+/* Metrics of split sp for probs (rows x classes); non-finite probabilities
+ * (a diverged model) are replaced by the uniform, constant prediction. */
+static cz_status score_probs(cz_real *probs, const cz_dataset *d, cz_split sp, cz_metrics *out,
+                             int *diverged, cz_error *err)
+{
+    const cz_split_data *s = &d->split[sp];
+    size_t n = s->rows * (size_t)d->classes;
+    if (!cz_all_finite(probs, n)) {
+        for (size_t i = 0; i < n; i++)
+            probs[i] = (cz_real)(1.0 / d->classes);
+        if (diverged)
+            *diverged = 1;
+    }
+    return cz_metrics_compute(probs, s->y, s->rows, d->classes, out, err);
+}
+
+static cz_real *probs_alloc(const cz_dataset *d, cz_split sp, cz_error *err)
+{
+    size_t rows = d->split[sp].rows;
+    cz_real *p = cz_alloc((rows ? rows : 1) * (size_t)d->classes * sizeof *p);
+    if (!p)
+        cz_error_set(err, CZ_ENOMEM, NULL, "no memory for %zu predictions", rows);
+    return p;
+}
+
 cz_status cz_score_split(cz_model *m, const cz_real *theta, const cz_dataset *d, cz_split sp,
                          cz_metrics *out, int *diverged, cz_error *err)
 {
     const cz_split_data *s = &d->split[sp];
-    int classes = d->classes;
     if (diverged)
         *diverged = 0;
-    cz_real *probs = cz_alloc((s->rows ? s->rows : 1) * (size_t)classes * sizeof *probs);
+    cz_real *probs = probs_alloc(d, sp, err);
     if (!probs)
-        return cz_error_set(err, CZ_ENOMEM, NULL, "no memory for %zu predictions", s->rows);
+        return CZ_ENOMEM;
     cz_status st = CZ_OK;
     for (size_t r0 = 0; st == CZ_OK && r0 < s->rows; r0 += SCORE_CHUNK) {
         size_t n = s->rows - r0 < SCORE_CHUNK ? s->rows - r0 : SCORE_CHUNK;
-        st = cz_model_predict(m, theta, s->x + r0 * d->features, n, probs + r0 * (size_t)classes,
-                              err);
-    }
-    if (st == CZ_OK && !cz_all_finite(probs, s->rows * (size_t)classes)) {
-        for (size_t i = 0; i < s->rows * (size_t)classes; i++)
-            probs[i] = (cz_real)(1.0 / classes);
-        if (diverged)
-            *diverged = 1;
+        st = cz_model_predict(m, theta, s->x + r0 * d->features, n,
+                              probs + r0 * (size_t)d->classes, err);
     }
     if (st == CZ_OK)
-        st = cz_metrics_compute(probs, s->y, s->rows, classes, out, err);
+        st = score_probs(probs, d, sp, out, diverged, err);
+    cz_free(probs);
+    return st;
+}
+
+cz_status cz_score_constant(const cz_dataset *d, cz_split sp, cz_metrics *out, cz_error *err)
+{
+    cz_real *probs = probs_alloc(d, sp, err);
+    if (!probs)
+        return CZ_ENOMEM;
+    size_t n = d->split[sp].rows * (size_t)d->classes;
+    for (size_t i = 0; i < n; i++)
+        probs[i] = (cz_real)NAN;
+    cz_status st = score_probs(probs, d, sp, out, NULL, err);
     cz_free(probs);
     return st;
 }

@@ -48,6 +48,11 @@ void cz_prior_class_weights(const cz_dataset *d, cz_real *w);
 cz_status cz_score_split(cz_model *m, const cz_real *theta, const cz_dataset *d, cz_split sp,
                          cz_metrics *out, int *diverged, cz_error *err) CZ_WUR;
 
+/* The metrics of a constant predictor (uniform probabilities) on split sp:
+ * what a diverged model is scored as. */
+cz_status cz_score_constant(const cz_dataset *d, cz_split sp, cz_metrics *out,
+                            cz_error *err) CZ_WUR;
+
 /* Canonical encoding of a model spec (for the objects that carry one). */
 void cz_spec_write(cz_bytes *b, const cz_model_spec *s);
 /* Reads and checks it (CZ_EFORMAT on nonsense values). */

@@ -101,8 +101,12 @@ static cz_status eval_arch(const train_set *ts, const cz_dataset *d, const cz_ev
             st = cz_train_epoch(m, theta, vel, ts->x, ts->y, ts->n, &sgd, &rng, &loss, err);
         }
         int diverged = 0;
-        if (st == CZ_OK)
+        if (st == CZ_ENUMERIC) { /* training blew up: a constant predictor, counted */
+            diverged = 1;
+            st = cz_score_constant(d, o->score_split, &a->per_model[k], err);
+        } else if (st == CZ_OK) {
             st = cz_score_split(m, theta, d, o->score_split, &a->per_model[k], &diverged, err);
+        }
         a->diverged += diverged;
         (*done)++;
         if (st == CZ_OK && o->progress) {
@@ -170,7 +174,7 @@ static cz_status evaluate(const train_set *ts, const cz_dataset *d, const cz_eva
         else
             st = eval_arch(ts, d, o, be, ai, a, &done, err);
         if (st != CZ_OK)
-            cz_error_prefix(err, "evaluating %s: ", a->name);
+            cz_error_prefix(err, "evaluating %s", a->name);
     }
     if (st != CZ_OK) {
         cz_eval_result_free(&r);

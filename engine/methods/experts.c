@@ -120,7 +120,7 @@ static cz_status train_one(cz_model *m, const cz_dataset *d, const cz_experts_op
         cz_status st = cz_train_epoch(m, work, velocity, tr->x, tr->y, tr->rows, &sgd, &rng, &loss,
                                       err);
         if (st != CZ_OK) {
-            cz_error_prefix(err, "expert %d, epoch %d: ", k, ep + 1);
+            cz_error_prefix(err, "expert %d, epoch %d", k, ep + 1);
             return st;
         }
         memcpy(slot(e, k, ep + 1), work, e->params * sizeof *work);

@@ -70,7 +70,7 @@ cz_status cz_mtt_check_pairing(const cz_dataset *d, const cz_experts *e, cz_erro
 {
     cz_status st = cz_spec_check_dataset(&e->spec, d, err);
     if (st != CZ_OK) {
-        cz_error_prefix(err, "experts: ");
+        cz_error_prefix(err, "experts");
         return st;
     }
     if (e->train_rows != d->split[CZ_TRAIN].rows)

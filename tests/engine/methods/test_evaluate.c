@@ -103,7 +103,7 @@ Test(evaluate, same_seed_same_result_and_diverged_models_are_counted)
 {
     cz_dataset *d = fixture_load("pima");
     cz_eval_opts o = fast_opts();
-    o.epochs = 5;
+    o.epochs = 30;
     cz_eval_result *a = NULL, *b = NULL;
     cz_error err;
     cr_assert_eq(cz_evaluate_real(d, &o, cz_backend_cpu(), &a, &err), CZ_OK, "%s", err.msg);
@@ -113,6 +113,7 @@ Test(evaluate, same_seed_same_result_and_diverged_models_are_counted)
     cr_assert_gt(a->by_arch[0].std.auroc, 0, "different models differ");
     cz_eval_result_free(&a);
     cz_eval_result_free(&b);
+    o.epochs = 3;
     o.lr = 1e12; /* blows up: scored as a constant predictor */
     cr_assert_eq(cz_evaluate_real(d, &o, cz_backend_cpu(), &a, &err), CZ_OK, "%s", err.msg);
     cr_assert_eq(a->by_arch[0].diverged, 3);
