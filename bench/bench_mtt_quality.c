@@ -11,7 +11,7 @@
  *        [--methods full,random,herding,mtt,dm,dd] [--threads 1]
  *        bench_mtt_quality CSV --split FILE --print-defaults
  *          prints the MTT settings it would use: iterations syn_steps lr_img lr_lr
- *          expert_epochs lr_init (resolved for this dataset), for mtt_quality.sh */
+ *          expert_epochs lr_init (resolved for this dataset) class_weights, for mtt_quality.sh */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,8 +226,8 @@ int main(int argc, char **argv)
     if (a.print_defaults) {
         double lr_init = a.lr_init > 0 ? a.lr_init
                                         : cz_mtt_auto_lr_init(d, 0.01, 256, a.expert_epochs, a.steps);
-        printf("%ld %d %g %g %d %.17g\n", a.iters, a.steps, a.lr_img, a.lr_lr, a.expert_epochs,
-               lr_init);
+        printf("%ld %d %g %g %d %.17g %d\n", a.iters, a.steps, a.lr_img, a.lr_lr, a.expert_epochs,
+               lr_init, a.class_weights);
         cz_dataset_free(d);
         return 0;
     }

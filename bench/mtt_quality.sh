@@ -4,7 +4,7 @@
 # cz-split-v1 split, its tuned defaults), then the PyTorch anchor
 # ../shared/tools/mtt_quality.py on the same split (bench/mtt_quality_czsplit.py)
 # with the reference's own defaults (settings=reference) and with Condensa's
-# MTT settings (settings=condensa: N, M, lr_img, lr_lr, lr_init; the anchor
+# MTT settings (settings=condensa: N, M, lr_img, lr_lr, lr_init, class weights; the anchor
 # still uses its own expert count/epochs, start range and evaluation).
 # Every result is one line: dataset=.. method=.. engine=.. auroc_mean=.. auroc_std=..
 # usage: bench/mtt_quality.sh [BUILD_DIR] [NAME...]     (default: build pima wdbc)
@@ -25,29 +25,16 @@ IPC=${IPC:-10}
 have_torch=1
 /usr/bin/python3 -c 'import torch, sklearn' 2>/dev/null || have_torch=0
 
-# "csv=pima.csv ipc=10 full=0.83+-0.01 random=... mtt=... lr=..." -> our lines.
+# The anchor's raw output is kept next to the parsed lines (stderr) for the record.
 to_lines() {
-  local tag=$1
-  /usr/bin/python3 -c '
-import re, sys
-tag = sys.argv[1]
-for line in sys.stdin:
-    kv = dict(re.findall(r"(\S+?)=(\S+)", line))
-    if "csv" not in kv: continue
-    name = kv["csv"].rsplit(".", 1)[0]
-    for m in ("full", "random", "mtt"):
-        mean, std = kv[m].split("+-")
-        extra = f" lr={kv[\"lr\"]} distill_s={kv[\"distill_s\"]}" if m == "mtt" else ""
-        print(f"dataset={name} method={m} ipc={kv[\"ipc\"]} kind=summary engine=pytorch "
-              f"settings={tag} auroc_mean={mean} auroc_std={std}{extra}")
-' "$tag"
+  tee /dev/stderr | /usr/bin/python3 bench/parse_anchor.py "$1"
 }
 
 for name in "${NAMES[@]}"; do
   csv="$SHARED/data/$name.csv"
   split="$SHARED/data/splits/$name.split"
   # Condensa's MTT settings for this dataset (the auto lr_init depends on it).
-  read -r C_ITERS C_STEPS C_LRIMG C_LRLR C_M C_LRINIT < <("$DRIVER" "$csv" --split "$split" --print-defaults)
+  read -r C_ITERS C_STEPS C_LRIMG C_LRLR C_M C_LRINIT C_CW < <("$DRIVER" "$csv" --split "$split" --print-defaults)
   ITERS=${ITERS_OVERRIDE:-$C_ITERS}
   "$DRIVER" "$csv" --split "$split" --ipc "$IPC" --iters "$ITERS" --seeds "$SEEDS" \
     --methods full,random,herding,mtt | grep kind=summary
@@ -56,7 +43,7 @@ for name in "${NAMES[@]}"; do
       --ipc "$IPC" --iters 300 | to_lines reference || echo "dataset=$name engine=pytorch settings=reference failed=1"
     /usr/bin/python3 bench/mtt_quality_czsplit.py "$SHARED/tools" "$csv" "$split" \
       --ipc "$IPC" --iters "$ITERS" --steps "$C_STEPS" --lr-img "$C_LRIMG" --lr-lr "$C_LRLR" \
-      --lr-init "$C_LRINIT" --expert-epochs "$C_M" \
+      --lr-init "$C_LRINIT" --expert-epochs "$C_M" --class-weights "$C_CW" \
       | to_lines condensa || echo "dataset=$name engine=pytorch settings=condensa failed=1"
   else
     echo "dataset=$name engine=pytorch skipped=1 reason=no-torch"

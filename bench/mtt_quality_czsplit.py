@@ -10,7 +10,10 @@ anchor fails loudly instead of silently running other settings):
   --lr-init X        the learnable rate's start (anchor: 0.01)
   --expert-epochs M  target = start + M epochs (anchor: 2), starts in
                      [0, min(10, epochs + 1 - M))
+  --class-weights 1  the student's loss weighted by the real class prevalence
+                     (torch's weighted cross-entropy: sum w_y l / sum w_y)
 usage: mtt_quality_czsplit.py TOOLS_DIR CSV SPLIT [--lr-init X] [--expert-epochs M]
+       [--class-weights 0|1]
        [mtt_quality.py options]"""
 import csv, os, sys, types
 
@@ -31,6 +34,7 @@ def take(flag):
 
 
 lr_init, expert_epochs = take("--lr-init"), take("--expert-epochs")
+class_weights = take("--class-weights")
 src_path = os.path.join(tools, "mtt_quality.py")
 src = open(src_path).read()
 
@@ -48,6 +52,10 @@ if expert_epochs is not None:
     m = int(expert_epochs)
     substitute("randrange(min(10, len(tr) - 3))", f"randrange(min(10, len(tr) - {m + 1}))")
     substitute("start, target = tr[t], tr[t + 2]", f"start, target = tr[t], tr[t + {m}]")
+if class_weights not in (None, "0"):
+    substitute('cross_entropy(mt.forward("mlp", p, shapes, X), ys)',
+               'cross_entropy(mt.forward("mlp", p, shapes, X), ys, '
+               'weight=torch.bincount(ytr).float() / len(ytr))')
 
 mq = types.ModuleType("mq")
 mq.__file__ = src_path

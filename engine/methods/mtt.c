@@ -17,7 +17,7 @@ cz_mtt_config cz_mtt_config_default(void)
     return (cz_mtt_config){.ipc = 10, .iterations = 300, .syn_steps = 10, .expert_epochs = 4,
                            .max_start_epoch = 0, .batch_syn = 0, .lr_img = 1.0, .lr_lr = 1e-6,
                            .lr_init = 0.0, .momentum = 0.5, .truncate = 0,
-                           .class_weights = false, .seed = 0};
+                           .class_weights = true, .seed = 0};
 }
 
 double cz_mtt_auto_lr_init(const cz_dataset *d, double lr_teacher, int batch_teacher,
