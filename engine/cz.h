@@ -18,5 +18,6 @@
 #include "train/train.h"
 #include "data/dataset.h"
 #include "eval/metrics.h"
+#include "methods/methods.h"
 
 #endif
