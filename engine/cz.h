@@ -13,5 +13,6 @@
 #include "core/status.h"
 #include "tensor/tensor.h"
 #include "backend/backend.h"
+#include "augment/dsa.h"
 
 #endif
