@@ -11,6 +11,7 @@
 #include "prior/generator.h"
 #include "prior/prior.h"
 #include "prior/prior_internal.h"
+#include "small_prior.h"
 
 static void normal_fill(cz_real *v, size_t n, uint64_t seed, double scale)
 {
@@ -146,31 +147,6 @@ Test(generator, bad_labels_and_shapes_are_refused)
     s = cz_generator_spec_default(1, 28, 28, 2);
     s.out_scale = 0;
     cr_assert_eq(cz_generator_new(&s, cz_backend_cpu(), &g, &err), CZ_EINVAL);
-}
-
-/* A small untrained prior for 1x8x8 images of 2 classes. */
-static cz_prior *small_prior(int conditional)
-{
-    cz_prior_opts o = cz_prior_opts_default();
-    o.latent = 3;
-    o.base = 8;
-    o.hidden = 5;
-    o.conditional = conditional;
-    o.beta = 0.7;
-    o.sigma = 0.3;
-    cz_generator_spec s = cz_generator_spec_default(1, 8, 8, conditional ? 2 : 0);
-    s.latent = 3;
-    s.base = 8;
-    s.out_scale = 1.5;
-    s.out_shift = 0.2;
-    cz_prior *p = NULL;
-    cz_error err;
-    cr_assert_eq(prior_create(&o, &s, 2, cz_backend_cpu(), &p, &err), CZ_OK, "%s", err.msg);
-    cz_rng r;
-    cz_rng_seed(&r, 9);
-    cz_generator_init(cz_prior_generator(p), &r, p->theta_g);
-    gen_net_init(&p->enc, &r, p->theta_e);
-    return p;
 }
 
 static double vae_loss(cz_prior *p, vae_bufs *b, size_t B, const cz_rng *rng)
