@@ -13,6 +13,10 @@
 #include "core/status.h"
 #include "tensor/tensor.h"
 #include "backend/backend.h"
+#include "nn/model.h"
+#include "autodiff/unroll.h"
+#include "train/train.h"
 #include "augment/dsa.h"
+#include "prior/latent.h"
 
 #endif
