@@ -19,5 +19,7 @@
 #include "data/dataset.h"
 #include "eval/metrics.h"
 #include "methods/methods.h"
+#include "augment/dsa.h"
+#include "prior/latent.h"
 
 #endif

@@ -108,6 +108,17 @@ typedef struct cz_backend_ops {
     void (*avgpool2_bwd)(cz_backend *be, cz_real *dx, const cz_real *dy, int64_t planes, int64_t h,
                          int64_t w);                                             /* dx = .. */
 
+    /* 2x2 max pooling, stride 2, floor (as avg). arg (planes x H/2 x W/2)
+     * receives each window's argmax as an offset 0..3 (row-major in the
+     * window, first maximum on ties); bwd scatters dy there (dx =, zero
+     * elsewhere); gather picks xdot at the same places (the JVP). */
+    void (*maxpool2_fwd)(cz_backend *be, cz_real *y, cz_real *arg, const cz_real *x, int64_t planes,
+                         int64_t h, int64_t w);
+    void (*maxpool2_bwd)(cz_backend *be, cz_real *dx, const cz_real *dy, const cz_real *arg,
+                         int64_t planes, int64_t h, int64_t w);
+    void (*maxpool2_gather)(cz_backend *be, cz_real *ydot, const cz_real *xdot, const cz_real *arg,
+                            int64_t planes, int64_t h, int64_t w);
+
     /* Instance norm over each (sample, channel) plane of hw elements, affine
      * gamma/beta per channel, biased variance. Caches xhat (B,C,hw) and rstd
      * (B,C). y may alias x. */

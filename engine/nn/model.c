@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/alloc.h"
+#include "arch_eval.h"
 #include "model_internal.h"
 
 struct cz_model {
@@ -200,7 +201,10 @@ const char *cz_model_describe(const cz_model *m, char *buf, size_t size)
     if (s->arch == CZ_ARCH_MLP)
         snprintf(buf, size, "MLP-%d (%d units, ReLU), %zu -> %d, %s params", s->depth, s->hidden,
                  cz_model_input_size(m), s->classes, count);
-    else
+    else if (s->arch != CZ_ARCH_CONVNET) {
+        char what[160];
+        snprintf(buf, size, "%s, %s params", cz_arch_describe_eval(s, what, sizeof what), count);
+    } else
         snprintf(buf, size, "ConvNet-%d (%d channels, %s), %dx%dx%d -> %d, %s params", s->depth,
                  s->hidden, s->instance_norm ? "instance norm" : "no norm", s->channels,
                  s->height, s->width, s->classes, count);
@@ -214,6 +218,10 @@ void cz_model_init(const cz_model *m, cz_rng *rng, cz_real *theta)
         cz_real *w = theta + l->param_offset;
         if (l->param_count == 0)
             continue;
+        if (l->init) {
+            l->init(l, rng, w);
+            continue;
+        }
         if (l->fan_in == 0) { /* norm: gains 1, shifts 0 */
             for (int64_t c = 0; c < l->in_c; c++) {
                 w[c] = 1;
