@@ -74,7 +74,7 @@ static cz_status report(cuda_ctx *c, cz_error *err)
         st = cz_error_set(err, CZ_EBACKEND,
                           "check the GPU with nvidia-smi and the cuBLAS install, or use backend \"cpu\"",
                           "cuBLAS failed in %s: %s (%s)", c->err_where,
-                          cublasGetStatusName(c->blas_err), cublasGetStatusString(c->blas_err));
+                          c->api.status_name(c->blas_err), c->api.status_string(c->blas_err));
     else
         st = cz_error_set(err, CZ_EBACKEND, hint_for(c->err), "CUDA failed in %s: %s (%s)",
                           c->err_where, cudaGetErrorName(c->err), cudaGetErrorString(c->err));
@@ -109,13 +109,13 @@ static cz_status cuda_sync(cz_backend *be, cz_error *err)
     return CZ_OK;
 }
 
-static int fail_init(cudaError_t e, cublasStatus_t s, const char *where)
+static int fail_init(cuda_ctx *c, cudaError_t e, cublasStatus_t s, const char *where)
 {
     if (s != CUBLAS_STATUS_SUCCESS)
         cz_error_set(&cuda_probe_err, CZ_EBACKEND,
                      "check the cuBLAS install next to the CUDA runtime, or use backend \"cpu\"",
-                     "setting up the GPU failed in %s: %s (%s)", where, cublasGetStatusName(s),
-                     cublasGetStatusString(s));
+                     "setting up the GPU failed in %s: %s (%s)", where, c->api.status_name(s),
+                     c->api.status_string(s));
     else
         cz_error_set(&cuda_probe_err, CZ_EBACKEND,
                      "check the GPU with nvidia-smi, or use backend \"cpu\" (\"auto\" falls back to it)",
@@ -130,25 +130,33 @@ static int setup(cuda_ctx *c)
     cublasStatus_t s;
     c->device = 0;
     if ((e = cudaSetDevice(c->device)) != cudaSuccess)
-        return fail_init(e, CUBLAS_STATUS_SUCCESS, "cudaSetDevice");
+        return fail_init(c, e, CUBLAS_STATUS_SUCCESS, "cudaSetDevice");
     cudaDeviceProp prop;
     if ((e = cudaGetDeviceProperties(&prop, c->device)) != cudaSuccess)
-        return fail_init(e, CUBLAS_STATUS_SUCCESS, "cudaGetDeviceProperties");
+        return fail_init(c, e, CUBLAS_STATUS_SUCCESS, "cudaGetDeviceProperties");
     if ((e = cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking)) != cudaSuccess)
-        return fail_init(e, CUBLAS_STATUS_SUCCESS, "cudaStreamCreate");
-    if ((s = cublasCreate(&c->blas)) != CUBLAS_STATUS_SUCCESS)
-        return fail_init(cudaSuccess, s, "cublasCreate");
+        return fail_init(c, e, CUBLAS_STATUS_SUCCESS, "cudaStreamCreate");
+    char why[160] = "";
+    if (!cuda_blas_load(&c->api, why, sizeof why)) {
+        cz_error_set(&cuda_probe_err, CZ_EBACKEND,
+                     "install cuBLAS of the CUDA version this was built with (it ships with the "
+                     "toolkit) or add its folder to LD_LIBRARY_PATH; or use backend \"cpu\"",
+                     "cuBLAS could not be loaded: %s", why);
+        return 0;
+    }
+    if ((s = c->api.create(&c->blas)) != CUBLAS_STATUS_SUCCESS)
+        return fail_init(c, cudaSuccess, s, "cublasCreate");
     /* One stream, host scalars, no atomics and full float32 (no TF32): the
      * same inputs give the same bits on the same device. */
-    if ((s = cublasSetStream(c->blas, c->stream)) != CUBLAS_STATUS_SUCCESS ||
-        (s = cublasSetPointerMode(c->blas, CUBLAS_POINTER_MODE_HOST)) != CUBLAS_STATUS_SUCCESS ||
-        (s = cublasSetAtomicsMode(c->blas, CUBLAS_ATOMICS_NOT_ALLOWED)) != CUBLAS_STATUS_SUCCESS ||
-        (s = cublasSetMathMode(c->blas, CUBLAS_PEDANTIC_MATH)) != CUBLAS_STATUS_SUCCESS)
-        return fail_init(cudaSuccess, s, "cublasSet*");
+    if ((s = c->api.set_stream(c->blas, c->stream)) != CUBLAS_STATUS_SUCCESS ||
+        (s = c->api.set_pointer_mode(c->blas, CUBLAS_POINTER_MODE_HOST)) != CUBLAS_STATUS_SUCCESS ||
+        (s = c->api.set_atomics_mode(c->blas, CUBLAS_ATOMICS_NOT_ALLOWED)) != CUBLAS_STATUS_SUCCESS ||
+        (s = c->api.set_math_mode(c->blas, CUBLAS_PEDANTIC_MATH)) != CUBLAS_STATUS_SUCCESS)
+        return fail_init(c, cudaSuccess, s, "cublasSet*");
     if (pthread_mutex_init(&c->lock, NULL) != 0)
-        return fail_init(cudaErrorInitializationError, CUBLAS_STATUS_SUCCESS, "pthread_mutex_init");
+        return fail_init(c, cudaErrorInitializationError, CUBLAS_STATUS_SUCCESS, "pthread_mutex_init");
     if (!cuda_memory_init(c) || (e = cudaStreamSynchronize(c->stream)) != cudaSuccess)
-        return fail_init(c->err != cudaSuccess ? c->err : cudaErrorMemoryAllocation,
+        return fail_init(c, c->err != cudaSuccess ? c->err : cudaErrorMemoryAllocation,
                          CUBLAS_STATUS_SUCCESS, "allocating the backend's buffers");
     snprintf(cuda_backend.description, sizeof cuda_backend.description,
              "cuda (%.100s, cc %d.%d, %.0f GiB, %s)", prop.name, prop.major, prop.minor,
@@ -162,11 +170,20 @@ static void cuda_init(void)
     cudaError_t e = cudaGetDeviceCount(&n);
     if (e != cudaSuccess || n == 0) {
         (void)cudaGetLastError();
+        int runtime = 0;
+        (void)cudaRuntimeGetVersion(&runtime);
+        char why[160];
+        if (e == cudaErrorInsufficientDriver)
+            snprintf(why, sizeof why, "no NVIDIA driver, or one older than CUDA %d.%d "
+                     "(cudaErrorInsufficientDriver)", runtime / 1000, runtime % 1000 / 10);
+        else if (e == cudaErrorNoDevice || e == cudaSuccess)
+            snprintf(why, sizeof why, "the driver sees no GPU (cudaErrorNoDevice)");
+        else
+            snprintf(why, sizeof why, "%s (%s)", cudaGetErrorString(e), cudaGetErrorName(e));
         cz_error_set(&cuda_probe_err, CZ_EUNSUPPORTED,
                      "run on a machine with an NVIDIA GPU and driver (check nvidia-smi), or use "
                      "backend \"cpu\" (\"auto\" falls back to it)",
-                     "no CUDA device answered: %s",
-                     e != cudaSuccess ? cudaGetErrorString(e) : "the driver reports 0 devices");
+                     "no CUDA device answered: %s", why);
         return;
     }
     if (!setup(&cuda_state))

@@ -41,9 +41,27 @@ typedef struct cuda_block {
     int in_use;
 } cuda_block;
 
+/* The cuBLAS entry points the backend uses, loaded at setup (blas_cuda.cu). */
+typedef struct cuda_blas_api {
+    void *lib;
+    decltype(&cublasCreate_v2) create;
+    decltype(&cublasSetStream_v2) set_stream;
+    decltype(&cublasSetPointerMode_v2) set_pointer_mode;
+    decltype(&cublasSetAtomicsMode) set_atomics_mode;
+    decltype(&cublasSetMathMode) set_math_mode;
+    decltype(&cublasSgemm_v2) sgemm;
+    decltype(&cublasSgemmStridedBatched) sgemm_strided_batched;
+    decltype(&cublasGetStatusName) status_name;
+    decltype(&cublasGetStatusString) status_string;
+} cuda_blas_api;
+
+/* Loads cuBLAS; 0 with why filled when it cannot. */
+int cuda_blas_load(cuda_blas_api *api, char *why, size_t size);
+
 typedef struct cuda_ctx {
     int device;
     cudaStream_t stream;
+    cuda_blas_api api;
     cublasHandle_t blas;
     /* Every table entry holds the lock for its whole enqueue, so threads that
      * share the process-wide backend do not interleave uses of the scratch

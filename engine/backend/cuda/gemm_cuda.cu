@@ -27,7 +27,7 @@ static void gemm_locked(cuda_ctx *c, int ta, int tb, int64_t m, int64_t n, int64
         !fits_int(c, lda, ldb, ldc, "cublasSgemm (strides beyond int)"))
         return;
     cublas_note(c,
-                cublasSgemm(c->blas, op_of(tb), op_of(ta), (int)n, (int)m, (int)k, &alpha, b,
+                c->api.sgemm(c->blas, op_of(tb), op_of(ta), (int)n, (int)m, (int)k, &alpha, b,
                             (int)ldb, a, (int)lda, &beta, cc, (int)ldc),
                 "cublasSgemm");
 }
@@ -48,7 +48,7 @@ void cuda_gemm_batched(cuda_ctx *c, int ta, int tb, int64_t m, int64_t n, int64_
         !fits_int(c, count, 0, 0, "cublasSgemmStridedBatched (count beyond int)"))
         return;
     cublas_note(c,
-                cublasSgemmStridedBatched(c->blas, op_of(tb), op_of(ta), (int)n, (int)m, (int)k,
+                c->api.sgemm_strided_batched(c->blas, op_of(tb), op_of(ta), (int)n, (int)m, (int)k,
                                           &alpha, b, (int)ldb, stride_b, a, (int)lda, stride_a,
                                           &beta, cc, (int)ldc, stride_c, (int)count),
                 "cublasSgemmStridedBatched");
