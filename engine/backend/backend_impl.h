@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cz_config.h"
 #include "../core/real.h"
 #include "../core/status.h"
 #include "backend.h"
@@ -154,6 +155,9 @@ typedef struct cz_backend_ops {
     void (*xent_hvp)(cz_backend *be, cz_real *dlogits_dot, const cz_real *probs,
                      const cz_real *logits_dot, const int32_t *labels, const cz_real *class_w,
                      int64_t batch, int64_t classes);
+    /* probs = softmax of each row of logits (batch, classes), for predictions. */
+    void (*softmax_rows)(cz_backend *be, cz_real *probs, const cz_real *logits, int64_t batch,
+                         int64_t classes);
 } cz_backend_ops;
 
 struct cz_backend {
@@ -163,10 +167,20 @@ struct cz_backend {
     char description[160];
 };
 
+/* The CUDA backend is in the float32 engine of a build with CUDA; the float64
+ * gradient-check build is CPU-only. */
+#if CZ_HAVE_CUDA && !defined(CZ_F64)
+#define CZ_CUDA_BACKEND 1
+#else
+#define CZ_CUDA_BACKEND 0
+#endif
+
 /* Registry entry points of each backend (registry.c). */
 cz_backend *cz_backend_cpu_get(void);
-#if CZ_HAVE_CUDA
-/* NULL when no device answers; err says why. */
+#if CZ_CUDA_BACKEND
+/* NULL when no device answers or the GPU cannot be set up; err says why
+ * (CZ_EUNSUPPORTED: no device or driver; CZ_EBACKEND: a CUDA or cuBLAS call
+ * failed). The outcome is probed once per process. */
 cz_backend *cz_backend_cuda_get(cz_error *err);
 #endif
 

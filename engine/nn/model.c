@@ -332,18 +332,7 @@ static cz_status forward_rows(cz_model *m, const cz_real *theta, const cz_real *
         pass_forward(m, theta, x + r * in, rows);
         cz_real *z = logits_of(m);
         if (probs) {
-            /* softmax per row (the loss's own kernel, labels unused) */
-            for (size_t i = 0; i < rows; i++) {
-                const cz_real *zi = z + i * classes;
-                cz_real *p = out + (r + i) * classes;
-                double zmax = zi[0], sum = 0;
-                for (size_t c = 1; c < classes; c++)
-                    zmax = zi[c] > zmax ? zi[c] : zmax;
-                for (size_t c = 0; c < classes; c++)
-                    sum += exp((double)zi[c] - zmax);
-                for (size_t c = 0; c < classes; c++)
-                    p[c] = (cz_real)(exp((double)zi[c] - zmax) / sum);
-            }
+            m->be->ops->softmax_rows(m->be, out + r * classes, z, (int64_t)rows, (int64_t)classes);
         } else {
             m->be->ops->copy(m->be, out + r * classes, z, rows * classes * sizeof(cz_real));
         }
