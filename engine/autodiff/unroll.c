@@ -7,7 +7,11 @@
  * activations in the reverse: memory grows by one parameter vector per
  * differentiated step. Minibatches: consecutive chunks of a fresh random
  * permutation of the rows, refilled when used up (MTT's scheme; the last chunk
- * of a permutation may be shorter); the full batch takes the rows in order. */
+ * of a permutation may be shorter); the full batch takes the rows in order.
+ * Parameter and data buffers live in the model backend's memory (device
+ * memory on CUDA); the minibatch bookkeeping stays on the host, and on a
+ * device backend the labels are copied to the host once per forward pass so
+ * each minibatch's labels can be picked there and uploaded. */
 #include <math.h>
 #include <string.h>
 
@@ -32,9 +36,12 @@ struct cz_unroll {
     /* minibatch queue */
     int64_t *perm;
     size_t perm_pos;
-    /* step buffers */
+    /* step buffers (backend memory) */
     cz_real *xb, *xa, *g, *lam, *hv, *dsdx, *gxa;
     int32_t *yb;
+    /* labels on the host, for device backends with minibatches */
+    int32_t *y_host, *yb_host;
+    int host; /* the backend's memory is host memory */
     /* what the last forward pass saw */
     const cz_real *x;
     const int32_t *y;
@@ -42,9 +49,20 @@ struct cz_unroll {
     int ready;
 };
 
+/* Host bookkeeping. */
 static void *take(cz_unroll *u, size_t bytes, int *ok)
 {
     void *p = cz_calloc(1, bytes ? bytes : 1);
+    if (!p)
+        *ok = 0;
+    u->bytes += bytes;
+    return p;
+}
+
+/* Backend memory (zeroed). */
+static void *take_be(cz_unroll *u, size_t bytes, int *ok)
+{
+    void *p = u->be->ops->alloc(u->be, bytes ? bytes : 1);
     if (!p)
         *ok = 0;
     u->bytes += bytes;
@@ -55,10 +73,13 @@ void cz_unroll_free(cz_unroll *u)
 {
     if (!u)
         return;
-    void *bufs[] = {u->thetas, u->idx,  u->count, u->seeds, u->perm, u->xb, u->xa,
-                    u->g,      u->lam,  u->hv,    u->dsdx,  u->gxa,  u->yb};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
-        cz_free(bufs[i]);
+    void *host[] = {u->idx, u->count, u->seeds, u->perm, u->y_host, u->yb_host};
+    void *dev[] = {u->thetas, u->xb, u->xa, u->g, u->lam, u->hv, u->dsdx, u->gxa, u->yb};
+    for (size_t i = 0; i < sizeof host / sizeof host[0]; i++)
+        cz_free(host[i]);
+    for (size_t i = 0; i < sizeof dev / sizeof dev[0]; i++)
+        if (dev[i])
+            u->be->ops->free(u->be, dev[i]);
     cz_free(u);
 }
 
@@ -68,9 +89,9 @@ cz_status cz_unroll_new(cz_model *m, size_t rows, const cz_unroll_opts *opts, cz
     *out = NULL;
     if (!m || !opts)
         return cz_error_set(err, CZ_EINVAL, "pass a model and options", "cz_unroll_new: NULL argument");
-    if (!cz_backend_is_host(cz_model_backend(m)))
-        return cz_error_set(err, CZ_EUNSUPPORTED, "use the cpu backend",
-                            "the unrolled loop runs on host memory; backend \"%s\" is not supported",
+    if (opts->augment && !cz_backend_is_host(cz_model_backend(m)))
+        return cz_error_set(err, CZ_EUNSUPPORTED, "use the cpu backend, or no augmentation",
+                            "augmentation runs on host memory; backend \"%s\" keeps the data on the GPU",
                             cz_backend_name(cz_model_backend(m)));
     if (rows == 0)
         return cz_error_set(err, CZ_EINVAL, "pass at least one synthetic example per class",
@@ -86,6 +107,7 @@ cz_status cz_unroll_new(cz_model *m, size_t rows, const cz_unroll_opts *opts, cz
         return cz_error_set(err, CZ_ENOMEM, NULL, "out of memory for an unroll");
     u->m = m;
     u->be = cz_model_backend(m);
+    u->host = cz_backend_is_host(u->be);
     u->opts = *opts;
     u->rows = rows;
     u->params = cz_model_param_count(m);
@@ -96,22 +118,26 @@ cz_status cz_unroll_new(cz_model *m, size_t rows, const cz_unroll_opts *opts, cz
     u->batch = u->full ? rows : (size_t)opts->batch;
     size_t P = u->params, K = (size_t)u->keep, B = u->batch, R = sizeof(cz_real);
     int ok = 1;
-    u->thetas = take(u, (K + 1) * P * R, &ok);
+    u->thetas = take_be(u, (K + 1) * P * R, &ok);
     u->idx = take(u, K * B * sizeof(int64_t), &ok);
     u->count = take(u, K * sizeof(size_t), &ok);
     u->seeds = take(u, K * sizeof(uint64_t), &ok);
-    u->g = take(u, P * R, &ok);
-    u->lam = take(u, P * R, &ok);
-    u->hv = take(u, P * R, &ok);
-    u->dsdx = take(u, B * u->in * R, &ok);
+    u->g = take_be(u, P * R, &ok);
+    u->lam = take_be(u, P * R, &ok);
+    u->hv = take_be(u, P * R, &ok);
+    u->dsdx = take_be(u, B * u->in * R, &ok);
     if (!u->full) {
         u->perm = take(u, rows * sizeof(int64_t), &ok);
-        u->xb = take(u, B * u->in * R, &ok);
-        u->yb = take(u, B * sizeof(int32_t), &ok);
+        u->xb = take_be(u, B * u->in * R, &ok);
+        u->yb = take_be(u, B * sizeof(int32_t), &ok);
+        if (!u->host) {
+            u->y_host = take(u, rows * sizeof(int32_t), &ok);
+            u->yb_host = take(u, B * sizeof(int32_t), &ok);
+        }
     }
     if (opts->augment) {
-        u->xa = take(u, B * u->in * R, &ok);
-        u->gxa = take(u, B * u->in * R, &ok);
+        u->xa = take_be(u, B * u->in * R, &ok);
+        u->gxa = take_be(u, B * u->in * R, &ok);
     }
     cz_status st = ok ? cz_model_reserve(m, B, 1, err)
                       : cz_error_set(err, CZ_ENOMEM, "use fewer steps, a smaller batch or truncate",
@@ -162,8 +188,14 @@ static cz_status step_inputs(cz_unroll *u, const int64_t *idx, size_t n, uint64_
     const int32_t *y = u->y;
     if (!u->full) {
         u->be->ops->gather_rows(u->be, u->xb, u->x, idx, (int64_t)n, (int64_t)u->in);
-        for (size_t i = 0; i < n; i++)
-            u->yb[i] = u->y[idx[i]];
+        if (u->host) {
+            for (size_t i = 0; i < n; i++)
+                u->yb[i] = u->y[idx[i]];
+        } else {
+            for (size_t i = 0; i < n; i++)
+                u->yb_host[i] = u->y_host[idx[i]];
+            u->be->ops->upload(u->be, u->yb, u->yb_host, n * sizeof *u->yb);
+        }
         x = u->xb;
         y = u->yb;
     }
@@ -201,6 +233,8 @@ cz_status cz_unroll_forward(cz_unroll *u, const cz_real *theta0, const cz_real *
     u->y = y;
     u->lr = lr;
     u->perm_pos = u->rows; /* a fresh permutation for every unroll */
+    if (u->y_host)
+        be->ops->download(be, u->y_host, y, u->rows * sizeof *y);
     be->ops->copy(be, theta_at(u, 0), theta0, u->params * sizeof(cz_real));
     int first = u->steps - u->keep;
     int64_t *scratch_idx = u->idx; /* early steps reuse slot 0's indices */
@@ -231,6 +265,11 @@ cz_status cz_unroll_forward(cz_unroll *u, const cz_real *theta0, const cz_real *
     }
     if (theta_final)
         be->ops->copy(be, theta_final, theta_at(u, u->steps), u->params * sizeof(cz_real));
+    cz_status st = cz_backend_sync(be, err); /* a deferred GPU error surfaces here */
+    if (st != CZ_OK) {
+        cz_error_prefix(err, "unrolled forward pass");
+        return st;
+    }
     u->ready = 1;
     return CZ_OK;
 }
@@ -280,6 +319,11 @@ cz_status cz_unroll_backward(cz_unroll *u, const cz_real *lam_final, cz_real *gr
             be->ops->scatter_add_rows(be, grad_x, gx, idx, (int64_t)rows, (int64_t)u->in, -lr);
         if (j > 0)
             be->ops->axpy(be, (int64_t)u->params, -lr, u->hv, u->lam);
+    }
+    cz_status st = cz_backend_sync(be, err);
+    if (st != CZ_OK) {
+        cz_error_prefix(err, "unrolled reverse pass");
+        return st;
     }
     if (grad_lr)
         *grad_lr = (cz_real)glr;

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cz_config.h"
 #include "../core/real.h"
 #include "../core/status.h"
 #include "backend.h"
@@ -86,7 +87,8 @@ typedef struct cz_backend_ops {
                       int64_t inner);
 
     /* conv2d without bias. x (B, Cin, H, W), w (Cout, Cin, k, k), y (B, Cout, Ho, Wo).
-     * scratch holds conv2d_scratch(s) elements (im2col columns). */
+     * scratch holds conv2d_scratch(s) elements (im2col columns); the size does
+     * not depend on s->batch (the backend works in chunks of examples). */
     int64_t (*conv2d_scratch)(cz_backend *be, const cz_conv_shape *s);
     void (*conv2d_fwd)(cz_backend *be, const cz_conv_shape *s, cz_real *y, const cz_real *x,
                        const cz_real *w, cz_real beta, cz_real *scratch);        /* y = conv + beta y */
@@ -106,6 +108,17 @@ typedef struct cz_backend_ops {
                          int64_t w);
     void (*avgpool2_bwd)(cz_backend *be, cz_real *dx, const cz_real *dy, int64_t planes, int64_t h,
                          int64_t w);                                             /* dx = .. */
+
+    /* 2x2 max pooling, stride 2, floor (as avg). arg (planes x H/2 x W/2)
+     * receives each window's argmax as an offset 0..3 (row-major in the
+     * window, first maximum on ties); bwd scatters dy there (dx =, zero
+     * elsewhere); gather picks xdot at the same places (the JVP). */
+    void (*maxpool2_fwd)(cz_backend *be, cz_real *y, cz_real *arg, const cz_real *x, int64_t planes,
+                         int64_t h, int64_t w);
+    void (*maxpool2_bwd)(cz_backend *be, cz_real *dx, const cz_real *dy, const cz_real *arg,
+                         int64_t planes, int64_t h, int64_t w);
+    void (*maxpool2_gather)(cz_backend *be, cz_real *ydot, const cz_real *xdot, const cz_real *arg,
+                            int64_t planes, int64_t h, int64_t w);
 
     /* Instance norm over each (sample, channel) plane of hw elements, affine
      * gamma/beta per channel, biased variance. Caches xhat (B,C,hw) and rstd
@@ -142,6 +155,9 @@ typedef struct cz_backend_ops {
     void (*xent_hvp)(cz_backend *be, cz_real *dlogits_dot, const cz_real *probs,
                      const cz_real *logits_dot, const int32_t *labels, const cz_real *class_w,
                      int64_t batch, int64_t classes);
+    /* probs = softmax of each row of logits (batch, classes), for predictions. */
+    void (*softmax_rows)(cz_backend *be, cz_real *probs, const cz_real *logits, int64_t batch,
+                         int64_t classes);
 } cz_backend_ops;
 
 struct cz_backend {
@@ -151,10 +167,20 @@ struct cz_backend {
     char description[160];
 };
 
+/* The CUDA backend is in the float32 engine of a build with CUDA; the float64
+ * gradient-check build is CPU-only. */
+#if CZ_HAVE_CUDA && !defined(CZ_F64)
+#define CZ_CUDA_BACKEND 1
+#else
+#define CZ_CUDA_BACKEND 0
+#endif
+
 /* Registry entry points of each backend (registry.c). */
 cz_backend *cz_backend_cpu_get(void);
-#if CZ_HAVE_CUDA
-/* NULL when no device answers; err says why. */
+#if CZ_CUDA_BACKEND
+/* NULL when no device answers or the GPU cannot be set up; err says why
+ * (CZ_EUNSUPPORTED: no device or driver; CZ_EBACKEND: a CUDA or cuBLAS call
+ * failed). The outcome is probed once per process. */
 cz_backend *cz_backend_cuda_get(cz_error *err);
 #endif
 

@@ -13,7 +13,7 @@ cz_backend *cz_backend_cpu(void)
 cz_backend *cz_backend_select(const char *name, cz_error *err)
 {
     if (!name || !*name || strcmp(name, "auto") == 0) {
-#if CZ_HAVE_CUDA
+#if CZ_CUDA_BACKEND
         cz_error probe;
         cz_backend *gpu = cz_backend_cuda_get(&probe);
         if (gpu)
@@ -24,12 +24,17 @@ cz_backend *cz_backend_select(const char *name, cz_error *err)
     if (strcmp(name, "cpu") == 0)
         return cz_backend_cpu_get();
     if (strcmp(name, "cuda") == 0) {
-#if CZ_HAVE_CUDA
+#if CZ_CUDA_BACKEND
         return cz_backend_cuda_get(err);
+#else
+#ifdef CZ_F64
+        cz_error_set(err, CZ_EUNSUPPORTED, "use backend \"cpu\" (float64 runs on the CPU)",
+                     "backend \"cuda\" is not in the float64 build");
 #else
         cz_error_set(err, CZ_EUNSUPPORTED,
                      "rebuild with nvcc on PATH (meson setup -Dcuda=enabled), or use backend \"cpu\"",
                      "backend \"cuda\" is not in this build");
+#endif
         return NULL;
 #endif
     }

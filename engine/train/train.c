@@ -2,7 +2,9 @@
  * to the gradient, momentum buffer v = mom v + g, dampening 0, no Nesterov)
  * over a shuffled order, and the step schedule of the evaluation protocol.
  * Minibatches are consecutive chunks of one permutation; the last may be
- * shorter (DataLoader's drop_last = False). */
+ * shorter (DataLoader's drop_last = False). On a device backend the labels
+ * are copied to the host once per epoch, each minibatch's are picked there and
+ * uploaded. */
 #include <math.h>
 
 #include "../core/alloc.h"
@@ -51,12 +53,17 @@ cz_status cz_train_epoch(cz_model *m, cz_real *theta, cz_real *velocity, const c
     int64_t *perm = cz_alloc(n * sizeof *perm);
     cz_real *grad = be->ops->alloc(be, P * sizeof(cz_real));
     cz_real *xb = b < n ? be->ops->alloc(be, b * in * sizeof(cz_real)) : NULL;
-    int32_t *yb = b < n ? cz_alloc(b * sizeof *yb) : NULL;
-    if (!perm || !grad || (b < n && (!xb || !yb))) {
+    int host = cz_backend_is_host(be);
+    int32_t *yb = b < n ? cz_alloc(b * sizeof *yb) : NULL;               /* host */
+    int32_t *y_host = b < n && !host ? cz_alloc(n * sizeof *y_host) : NULL;
+    int32_t *yb_dev = b < n && !host ? be->ops->alloc(be, b * sizeof *yb_dev) : NULL;
+    if (!perm || !grad || (b < n && (!xb || !yb)) || (b < n && !host && (!y_host || !yb_dev))) {
         st = cz_error_set(err, CZ_ENOMEM, "use a smaller batch", "out of memory for a training epoch");
         goto done;
     }
     cz_rng_permutation(rng, perm, (int64_t)n);
+    if (y_host)
+        be->ops->download(be, y_host, y, n * sizeof *y);
     double total = 0.0;
     size_t batches = 0;
     for (size_t start = 0; start < n; start += b) {
@@ -65,16 +72,21 @@ cz_status cz_train_epoch(cz_model *m, cz_real *theta, cz_real *velocity, const c
         const int32_t *ys = y;
         if (b < n) {
             be->ops->gather_rows(be, xb, x, perm + start, (int64_t)rows, (int64_t)in);
+            const int32_t *ysrc = host ? y : y_host;
             for (size_t i = 0; i < rows; i++)
-                yb[i] = y[perm[start + i]];
+                yb[i] = ysrc[perm[start + i]];
+            if (!host)
+                be->ops->upload(be, yb_dev, yb, rows * sizeof *yb);
             xs = xb;
-            ys = yb;
+            ys = host ? yb : yb_dev;
         }
         cz_real loss = 0;
         st = cz_model_loss_grad(m, theta, xs, ys, rows, opt->class_weight, &loss, grad, NULL, err);
         if (st != CZ_OK)
             goto done;
         if (!isfinite(loss)) {
+            if ((st = cz_backend_sync(be, err)) != CZ_OK) /* a GPU failure, said as such */
+                goto done;
             st = cz_error_set(err, CZ_ENUMERIC, "lower the learning rate",
                               "training loss is not finite at batch %zu", batches);
             goto done;
@@ -84,6 +96,8 @@ cz_status cz_train_epoch(cz_model *m, cz_real *theta, cz_real *velocity, const c
         total += loss;
         batches++;
     }
+    if ((st = cz_backend_sync(be, err)) != CZ_OK)
+        goto done;
     if (mean_loss)
         *mean_loss = total / (double)batches;
 done:
@@ -93,5 +107,8 @@ done:
     if (xb)
         be->ops->free(be, xb);
     cz_free(yb);
+    cz_free(y_host);
+    if (yb_dev)
+        be->ops->free(be, yb_dev);
     return st;
 }

@@ -1,5 +1,6 @@
-/* Softmax cross-entropy on the host: the loss, its gradient in the logits and
- * the product of its Hessian diag(p) - p p^T with a tangent. Class weights
+/* Softmax cross-entropy on the host: the loss, its gradient in the logits,
+ * the product of its Hessian diag(p) - p p^T with a tangent, and the plain
+ * softmax of predictions. Class weights
  * follow PyTorch's weighted mean: sum_i w[y_i] l_i / sum_i w[y_i]. */
 #include <math.h>
 
@@ -75,8 +76,26 @@ static void cpu_xent_hvp(cz_backend *be, cz_real *dlogits_dot, const cz_real *pr
     }
 }
 
+static void cpu_softmax_rows(cz_backend *be, cz_real *probs, const cz_real *logits, int64_t batch,
+                             int64_t classes)
+{
+    (void)be;
+    for (int64_t i = 0; i < batch; i++) {
+        const cz_real *z = logits + i * classes;
+        cz_real *p = probs + i * classes;
+        double zmax = z[0], sum = 0.0;
+        for (int64_t c = 1; c < classes; c++)
+            zmax = z[c] > zmax ? z[c] : zmax;
+        for (int64_t c = 0; c < classes; c++)
+            sum += exp((double)z[c] - zmax);
+        for (int64_t c = 0; c < classes; c++)
+            p[c] = (cz_real)(exp((double)z[c] - zmax) / sum);
+    }
+}
+
 void cpu_register_xent(cz_backend_ops *ops)
 {
+    ops->softmax_rows = cpu_softmax_rows;
     ops->xent_fwd = cpu_xent_fwd;
     ops->xent_bwd = cpu_xent_bwd;
     ops->xent_hvp = cpu_xent_hvp;
