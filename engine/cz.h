@@ -13,5 +13,8 @@
 #include "core/status.h"
 #include "tensor/tensor.h"
 #include "backend/backend.h"
+#include "nn/model.h"
+#include "autodiff/unroll.h"
+#include "train/train.h"
 
 #endif

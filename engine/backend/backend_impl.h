@@ -99,28 +99,37 @@ typedef struct cz_backend_ops {
     /* out = in * (x > 0): the ReLU VJP, JVP and tangent-VJP all use this mask. */
     void (*relu_mask)(cz_backend *be, cz_real *out, const cz_real *in, const cz_real *x, int64_t n);
 
-    /* 2x2 average pooling, stride 2, over planes = B*C planes of H x W (H, W even). */
+    /* 2x2 average pooling, stride 2, over planes = B*C planes of H x W, output
+     * (H/2) x (W/2) rounded down: an odd last row or column is dropped, as
+     * PyTorch's avg_pool2d does (its gradient there is zero). */
     void (*avgpool2_fwd)(cz_backend *be, cz_real *y, const cz_real *x, int64_t planes, int64_t h,
                          int64_t w);
     void (*avgpool2_bwd)(cz_backend *be, cz_real *dx, const cz_real *dy, int64_t planes, int64_t h,
                          int64_t w);                                             /* dx = .. */
 
     /* Instance norm over each (sample, channel) plane of hw elements, affine
-     * gamma/beta per channel. Caches xhat (B,C,hw) and rstd (B,C). */
+     * gamma/beta per channel, biased variance. Caches xhat (B,C,hw) and rstd
+     * (B,C). y may alias x. */
     void (*inorm_fwd)(cz_backend *be, const cz_norm_shape *s, cz_real *y, cz_real *xhat, cz_real *rstd,
                       const cz_real *x, const cz_real *gamma, const cz_real *beta);
+    /* dx may alias dy. dx may be NULL (not needed); dgamma/dbeta NULL = not needed. */
     void (*inorm_vjp)(cz_backend *be, const cz_norm_shape *s, cz_real *dx, cz_real *dgamma,
                       cz_real *dbeta, const cz_real *dy, const cz_real *xhat, const cz_real *rstd,
                       const cz_real *gamma);                       /* dx =, dgamma/dbeta += */
-    /* Tangent forward: ydot, and xhat_dot (cached for inorm_jvp_vjp). xdot may be NULL. */
+    /* Tangent forward: ydot, and the tangents xhat_dot (B,C,hw) and rstd_dot
+     * (B,C), cached for inorm_jvp_vjp. xdot, gamma_dot, beta_dot may be NULL
+     * (zero). ydot may alias xdot. */
     void (*inorm_jvp)(cz_backend *be, const cz_norm_shape *s, cz_real *ydot, cz_real *xhat_dot,
-                      const cz_real *xdot, const cz_real *xhat, const cz_real *rstd,
-                      const cz_real *gamma, const cz_real *gamma_dot, const cz_real *beta_dot);
-    /* Tangent of the VJP: dx_dot =, dgamma_dot/dbeta_dot +=. xhat_dot NULL = zero. */
+                      cz_real *rstd_dot, const cz_real *xdot, const cz_real *xhat,
+                      const cz_real *rstd, const cz_real *gamma, const cz_real *gamma_dot,
+                      const cz_real *beta_dot);
+    /* Tangent of the VJP: dx_dot =, dgamma_dot/dbeta_dot += (each may be NULL:
+     * not needed). dy_dot, gamma_dot may be NULL (zero). dx_dot may alias
+     * dy_dot (not dy). */
     void (*inorm_jvp_vjp)(cz_backend *be, const cz_norm_shape *s, cz_real *dx_dot, cz_real *dgamma_dot,
                           cz_real *dbeta_dot, const cz_real *dy, const cz_real *dy_dot,
                           const cz_real *xhat, const cz_real *xhat_dot, const cz_real *rstd,
-                          const cz_real *gamma, const cz_real *gamma_dot);
+                          const cz_real *rstd_dot, const cz_real *gamma, const cz_real *gamma_dot);
 
     /* Softmax cross-entropy, mean over the batch, optionally class-weighted
      * (weighted mean: sum_i w[y_i] l_i / sum_i w[y_i], as PyTorch). labels are

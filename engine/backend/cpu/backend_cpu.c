@@ -70,6 +70,9 @@ static void cpu_init(void)
     cpu_register_gemm(&cpu_ops);
     cpu_register_vector(&cpu_ops);
     cpu_register_layers(&cpu_ops);
+    cpu_register_xent(&cpu_ops);
+    cpu_register_conv(&cpu_ops);
+    cpu_register_norm(&cpu_ops);
     cpu_backend.ops = &cpu_ops;
     cpu_backend.threads = openblas_get_num_threads();
     describe(&cpu_backend);

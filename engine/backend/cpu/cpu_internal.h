@@ -9,5 +9,8 @@ void cpu_register_memory(cz_backend_ops *ops);
 void cpu_register_gemm(cz_backend_ops *ops);
 void cpu_register_vector(cz_backend_ops *ops);
 void cpu_register_layers(cz_backend_ops *ops);
+void cpu_register_xent(cz_backend_ops *ops);
+void cpu_register_conv(cz_backend_ops *ops);
+void cpu_register_norm(cz_backend_ops *ops);
 
 #endif

@@ -67,6 +67,9 @@ static void cpu_avgpool2_bwd(cz_backend *be, cz_real *dx, const cz_real *dy, int
     for (int64_t p = 0; p < planes; p++) {
         cz_real *dxp = dx + p * h * w;
         const cz_real *dyp = dy + p * ho * wo;
+        if (h % 2 || w % 2) /* the dropped row or column gets no gradient */
+            for (int64_t i = 0; i < h * w; i++)
+                dxp[i] = 0;
         for (int64_t i = 0; i < ho; i++)
             for (int64_t j = 0; j < wo; j++) {
                 cz_real g = (cz_real)0.25 * dyp[i * wo + j];
