@@ -225,14 +225,15 @@ static void check_run_lowers_the_loss(int sam)
     c.steps = 10;
     loop_state s;
     loop_run(&fx, NULL, &c, &s);
-    /* The same fixed draws before (the initial real rows) and after. */
+    /* The same fixed draws before (the initial real rows) and after, both at
+     * the initial rate: shrinking the rate towards 0 (L -> 1) cannot pass. */
     loop_state s0;
     cz_rng rng;
     cz_rng_seed(&rng, c.seed);
     s0 = loop_init(&fx, &c, &rng);
     double before = loop_eval(&fx, NULL, &c, s0.x, s0.y, s0.rows, s0.lr, 12);
-    double after = loop_eval(&fx, NULL, &c, s.x, s.y, s.rows, s.lr, 12);
-    cr_assert_lt(after, 0.97 * before, "SATM mode %d: matching loss %g -> %g", sam, before,
+    double after = loop_eval(&fx, NULL, &c, s.x, s.y, s.rows, s0.lr, 12);
+    cr_assert_lt(after, 0.95 * before, "SATM mode %d: matching loss %g -> %g", sam, before,
                  after);
     loop_state_free(&s);
     loop_state_free(&s0);
