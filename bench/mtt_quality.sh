@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Distillation quality, Condensa next to the PyTorch reference in one run.
+# For each CSV: Condensa's full / random / herding / MTT (bench_mtt_quality,
+# cz-split-v1 split, its tuned defaults), then the PyTorch anchor
+# ../shared/tools/mtt_quality.py on the same split (bench/mtt_quality_czsplit.py)
+# with the reference's own defaults and with Condensa's MTT settings.
+# Every result is one line: dataset=.. method=.. engine=.. auroc_mean=.. auroc_std=..
+# usage: bench/mtt_quality.sh [BUILD_DIR] [NAME...]     (default: build pima wdbc)
+# env: SEEDS (3), ITERS (MTT iterations; default the engine's), IPC (10)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+shift || true
+NAMES=("$@")
+[ ${#NAMES[@]} -gt 0 ] || NAMES=(pima wdbc)
+SHARED=${CZ_SHARED_DIR:-$(cd .. && pwd)/shared}
+DRIVER="$BUILD/bench/bench_mtt_quality"
+SEEDS=${SEEDS:-3}
+IPC=${IPC:-10}
+[ -x "$DRIVER" ] || { echo "mtt_quality.sh: build $DRIVER first (meson compile -C $BUILD)" >&2; exit 1; }
+
+# Condensa's MTT settings, read back from the driver's defaults line.
+read -r C_ITERS C_STEPS C_LRIMG C_LRLR < <("$DRIVER" --print-defaults)
+ITERS=${ITERS:-$C_ITERS}
+
+have_torch=1
+/usr/bin/python3 -c 'import torch, sklearn' 2>/dev/null || have_torch=0
+
+# "csv=pima.csv ipc=10 full=0.83+-0.01 random=... mtt=... lr=..." -> our lines.
+to_lines() {
+  local tag=$1
+  /usr/bin/python3 -c '
+import re, sys
+tag = sys.argv[1]
+for line in sys.stdin:
+    kv = dict(re.findall(r"(\S+?)=(\S+)", line))
+    if "csv" not in kv: continue
+    name = kv["csv"].rsplit(".", 1)[0]
+    for m in ("full", "random", "mtt"):
+        mean, std = kv[m].split("+-")
+        extra = f" lr={kv[\"lr\"]} distill_s={kv[\"distill_s\"]}" if m == "mtt" else ""
+        print(f"dataset={name} method={m} ipc={kv[\"ipc\"]} kind=summary engine=pytorch "
+              f"settings={tag} auroc_mean={mean} auroc_std={std}{extra}")
+' "$tag"
+}
+
+for name in "${NAMES[@]}"; do
+  csv="$SHARED/data/$name.csv"
+  split="$SHARED/data/splits/$name.split"
+  "$DRIVER" "$csv" --split "$split" --ipc "$IPC" --iters "$ITERS" --seeds "$SEEDS" \
+    --methods full,random,herding,mtt | grep kind=summary
+  if [ $have_torch = 1 ]; then
+    /usr/bin/python3 bench/mtt_quality_czsplit.py "$SHARED/tools" "$csv" "$split" \
+      --ipc "$IPC" --iters 300 | to_lines reference || echo "dataset=$name engine=pytorch settings=reference failed=1"
+    /usr/bin/python3 bench/mtt_quality_czsplit.py "$SHARED/tools" "$csv" "$split" \
+      --ipc "$IPC" --iters "$ITERS" --steps "$C_STEPS" --lr-img "$C_LRIMG" --lr-lr "$C_LRLR" \
+      | to_lines condensa || echo "dataset=$name engine=pytorch settings=condensa failed=1"
+  else
+    echo "dataset=$name engine=pytorch skipped=1 reason=no-torch"
+  fi
+done
