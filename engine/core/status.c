@@ -18,6 +18,7 @@ static const char *const names[CZ_STATUS_COUNT] = {
     [CZ_EBACKEND] = "CZ_EBACKEND",
     [CZ_EUNSUPPORTED] = "CZ_EUNSUPPORTED",
     [CZ_ESTATE] = "CZ_ESTATE",
+    [CZ_EAUTH] = "CZ_EAUTH",
 };
 
 const char *cz_status_name(cz_status s)

@@ -26,6 +26,7 @@ typedef enum cz_status {
     CZ_EBACKEND,      /* the compute backend failed (e.g. a CUDA error) */
     CZ_EUNSUPPORTED,  /* valid request this build or backend cannot do */
     CZ_ESTATE,        /* an object is in the wrong state for the call */
+    CZ_EAUTH,         /* authentication failed: wrong key, or a tampered file */
     CZ_STATUS_COUNT
 } cz_status;
 

@@ -45,7 +45,7 @@ cz_status cz_satm_new(cz_model *m, size_t rows, const cz_unroll_opts *uopts,
     *out = NULL;
     cz_satm_opts o = sopts ? *sopts : cz_satm_opts_default();
     if (!(o.rho >= 0) || !isfinite(o.rho))
-        return cz_error_set(err, CZ_EINVAL, "pass {rho = r} with r >= 0 (default 0.5)",
+        return cz_error_set(err, CZ_EINVAL, "pass {rho = r} with r >= 0 (default 0.1)",
                             "SATM rho is %g", o.rho);
     if (o.mode != CZ_SAM_EXACT && o.mode != CZ_SAM_APPROX)
         return cz_error_set(err, CZ_EINVAL, "use exact or approx", "unknown SATM mode %d",
@@ -143,6 +143,8 @@ static cz_status grad_exact(cz_satm *s, cz_unroll *u, const cz_real *theta0,
         cz_error_prefix(err, "SATM at X + eps (|eps| = %g): ", s->opts.rho);
         return st;
     }
+    if (s->opts.lr_at_x)
+        *grad_lr = glr;
     *rng = again;
     info->loss_perturbed = lp;
     return CZ_OK;
@@ -207,7 +209,7 @@ static cz_status grad_approx(cz_satm *s, const cz_real *theta0, const cz_real *t
     /* G plus the change that the perturbation makes to the last iota steps. */
     for (size_t i = 0; i < xs; i++)
         grad_x[i] = s->g[i] + (s->gp_iota[i] - s->g_iota[i]);
-    *grad_lr = glr + (gplr_iota - glr_iota);
+    *grad_lr = s->opts.lr_at_x ? glr : glr + (gplr_iota - glr_iota);
     return CZ_OK;
 }
 

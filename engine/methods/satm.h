@@ -18,7 +18,9 @@
  *                  trajectory reusing. Our reconstruction of the paper's
  *                  TR + TUH approximation (its method section could not be
  *                  read; docs/btm-satm.md).
- * The run reports the matching loss at X. A zero or non-finite G leaves
+ * With lr_at_x the rate steps with its hypergradient at X instead (SAM on the
+ * data only), which keeps the learned rate from collapsing on some seeds
+ * (docs/btm-satm.md). The run reports the matching loss at X. A zero or non-finite G leaves
  * eps = 0 and G' = G. */
 #ifndef CZ_SATM_H
 #define CZ_SATM_H
@@ -38,10 +40,12 @@ typedef struct cz_satm_opts {
     cz_sam_mode mode;
     double rho;        /* |eps| in the units of X (default CZ_SATM_RHO_DEFAULT) */
     int approx_steps;  /* iota for CZ_SAM_APPROX (default 1), clipped to the differentiated steps */
+    int lr_at_x;       /* 1: step the rate with dL/dlr at X, the data only with G' (default 0:
+                          both with the hypergradient at X + eps) */
 } cz_satm_opts;
 
 /* rho's default, for standardised tabular rows (docs/btm-satm.md). */
-#define CZ_SATM_RHO_DEFAULT 0.5
+#define CZ_SATM_RHO_DEFAULT 0.1
 
 cz_satm_opts cz_satm_opts_default(void);
 

@@ -8,6 +8,7 @@ Test(status, names_are_stable)
 {
     cr_assert_str_eq(cz_status_name(CZ_OK), "CZ_OK");
     cr_assert_str_eq(cz_status_name(CZ_EINTERRUPTED), "CZ_EINTERRUPTED");
+    cr_assert_str_eq(cz_status_name(CZ_EAUTH), "CZ_EAUTH");
     cr_assert_str_eq(cz_status_name((cz_status)999), "CZ_EUNKNOWN");
     for (int s = 0; s < CZ_STATUS_COUNT; s++)
         cr_assert(strncmp(cz_status_name((cz_status)s), "CZ_", 3) == 0, "status %d has no name", s);

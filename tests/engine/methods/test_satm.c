@@ -119,6 +119,37 @@ Test(satm, exact_update_is_the_hypergradient_at_x_plus_rho_along_g, .init = setu
     free_call(&c);
 }
 
+Test(satm, lr_at_x_steps_the_rate_with_its_unperturbed_hypergradient, .init = setup,
+     .fini = teardown)
+{
+    call_t c = make_call(0);
+    size_t n = c.s.rows * c.s.in;
+    const cz_real *start = fx_at(&fx, 1, 0), *target = fx_at(&fx, 1, 2);
+    cz_error err;
+    cz_rng rng0;
+    cz_rng_seed(&rng0, 11);
+    cz_rng r = rng0;
+    cz_real loss0, glr0;
+    cr_assert_eq(cz_unroll_match_grad(c.u, start, target, c.s.x, c.s.y, (cz_real)c.s.lr, &r,
+                                      &loss0, c.g, &glr0, &err), CZ_OK);
+    cz_real *gp[2] = {c.g2, cz_alloc(n * sizeof(cz_real))};
+    cz_real glr[2], loss;
+    for (int at_x = 0; at_x < 2; at_x++) {
+        cz_satm_opts so = {.mode = CZ_SAM_EXACT, .rho = 0.5, .lr_at_x = at_x};
+        cz_satm *sa = NULL;
+        cr_assert_eq(cz_satm_new(fx.m, c.s.rows, &c.uo, &so, &sa, &err), CZ_OK);
+        r = rng0;
+        cr_assert_eq(cz_satm_grad(sa, c.u, start, target, c.s.x, c.s.y, (cz_real)c.s.lr, &r,
+                                  &loss, gp[at_x], &glr[at_x], NULL, &err), CZ_OK);
+        cz_satm_free(&sa);
+    }
+    cr_assert_eq(memcmp(gp[0], gp[1], n * sizeof(cz_real)), 0, "the data step is the same");
+    cr_assert_eq(glr[1], glr0, "the rate's hypergradient is the one at X");
+    cr_assert_neq(glr[0], glr0);
+    cz_free(gp[1]);
+    free_call(&c);
+}
+
 Test(satm, rho_zero_is_mtt_bit_for_bit, .init = setup, .fini = teardown)
 {
     call_t c = make_call(0);
