@@ -9,7 +9,9 @@
  *        [--lr-lr X] [--lr-init X] [--class-weights 0|1] [--truncate K] [--seeds 3]
  *        [--models 5] [--eval-epochs 300] [--score test|val]
  *        [--methods full,random,herding,mtt,dm,dd] [--threads 1]
- *        bench_mtt_quality --print-defaults   (MTT iterations, syn_steps, lr_img, lr_lr) */
+ *        bench_mtt_quality CSV --split FILE --print-defaults
+ *          prints the MTT settings it would use: iterations syn_steps lr_img lr_lr
+ *          expert_epochs lr_init (resolved for this dataset), for mtt_quality.sh */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +32,7 @@
 typedef struct args {
     const char *csv, *split, *methods, *score;
     int ipc, steps, experts, epochs, expert_epochs, max_start, seeds, models, eval_epochs;
-    int class_weights, truncate, threads;
+    int class_weights, truncate, threads, print_defaults;
     long iters;
     double lr_img, lr_lr, lr_init;
 } args;
@@ -57,9 +59,8 @@ static int parse(int argc, char **argv, args *a)
             continue;
         }
         if (!strcmp(k, "--print-defaults")) {
-            /* For mtt_quality.sh: iterations, syn_steps, lr_img, lr_lr. */
-            printf("%ld %d %g %g\n", a->iters, a->steps, a->lr_img, a->lr_lr);
-            exit(0);
+            a->print_defaults = 1;
+            continue;
         }
         if (!v) {
             fprintf(stderr, "bench_mtt_quality: %s needs a value\n", k);
@@ -222,6 +223,14 @@ int main(int argc, char **argv)
     cz_dataset *d = NULL;
     if (cz_dataset_load_csv(a.csv, &co, &d, &err) != CZ_OK)
         return fail(a.csv, &err);
+    if (a.print_defaults) {
+        double lr_init = a.lr_init > 0 ? a.lr_init
+                                        : cz_mtt_auto_lr_init(d, 0.01, 256, a.expert_epochs, a.steps);
+        printf("%ld %d %g %g %d %.17g\n", a.iters, a.steps, a.lr_img, a.lr_lr, a.expert_epochs,
+               lr_init);
+        cz_dataset_free(d);
+        return 0;
+    }
     cz_experts *ex = NULL;
     if (wants(&a, "mtt")) {
         cz_experts_opts eo = cz_experts_opts_default(d);

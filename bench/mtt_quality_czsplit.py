@@ -1,20 +1,58 @@
 #!/usr/bin/python3
-"""Runs the PyTorch anchor ../shared/tools/mtt_quality.py unchanged except for
-its data split: the rows come from the cz-split-v1 split file (the one
-Condensa uses) instead of sklearn's train_test_split, with the same median
-imputation and standardisation fitted on the training rows. So both engines
-are compared on exactly the same rows.
-usage: mtt_quality_czsplit.py TOOLS_DIR CSV SPLIT [mtt_quality.py options]"""
-import csv, importlib.util, os, sys
+"""Runs the PyTorch anchor ../shared/tools/mtt_quality.py on the cz-split-v1
+rows (the split Condensa uses) instead of sklearn's train_test_split, with the
+same median imputation and standardisation fitted on the training rows, so
+both engines are compared on exactly the same rows.
+
+Two settings the anchor hard-codes can be set here, by substituting the
+literal source lines (each substitution is asserted to apply, so a changed
+anchor fails loudly instead of silently running other settings):
+  --lr-init X        the learnable rate's start (anchor: 0.01)
+  --expert-epochs M  target = start + M epochs (anchor: 2), starts in
+                     [0, min(10, epochs + 1 - M))
+usage: mtt_quality_czsplit.py TOOLS_DIR CSV SPLIT [--lr-init X] [--expert-epochs M]
+       [mtt_quality.py options]"""
+import csv, os, sys, types
 
 import numpy as np
 import torch
 
 tools, path, split_path = sys.argv[1:4]
-spec = importlib.util.spec_from_file_location("mq", os.path.join(tools, "mtt_quality.py"))
-mq = importlib.util.module_from_spec(spec)
-sys.argv = [sys.argv[0], path] + sys.argv[4:]
-spec.loader.exec_module(mq)
+rest = sys.argv[4:]
+
+
+def take(flag):
+    if flag in rest:
+        k = rest.index(flag)
+        value = rest[k + 1]
+        del rest[k:k + 2]
+        return value
+    return None
+
+
+lr_init, expert_epochs = take("--lr-init"), take("--expert-epochs")
+src_path = os.path.join(tools, "mtt_quality.py")
+src = open(src_path).read()
+
+
+def substitute(old, new):
+    global src
+    assert src.count(old) == 1, f"{src_path}: expected one '{old}'"
+    src = src.replace(old, new)
+
+
+if lr_init is not None:
+    substitute("lr = torch.tensor(0.01, requires_grad=True)",
+               f"lr = torch.tensor({float(lr_init)!r}, requires_grad=True)")
+if expert_epochs is not None:
+    m = int(expert_epochs)
+    substitute("randrange(min(10, len(tr) - 3))", f"randrange(min(10, len(tr) - {m + 1}))")
+    substitute("start, target = tr[t], tr[t + 2]", f"start, target = tr[t], tr[t + {m}]")
+
+mq = types.ModuleType("mq")
+mq.__file__ = src_path
+sys.argv = [src_path, path] + rest
+exec(compile(src, src_path, "exec"), mq.__dict__)
 
 
 def load_czsplit(p, seed=0):

@@ -16,5 +16,6 @@
 #include "nn/model.h"
 #include "autodiff/unroll.h"
 #include "train/train.h"
+#include "methods/methods.h"
 
 #endif

@@ -13,10 +13,20 @@
 
 cz_mtt_config cz_mtt_config_default(void)
 {
-    return (cz_mtt_config){.ipc = 10, .iterations = 300, .syn_steps = 20, .expert_epochs = 2,
-                           .max_start_epoch = 0, .batch_syn = 0, .lr_img = 1.0, .lr_lr = 1e-5,
+    /* Tuned on the validation splits of pima and wdbc (docs/methods.md). */
+    return (cz_mtt_config){.ipc = 10, .iterations = 300, .syn_steps = 10, .expert_epochs = 4,
+                           .max_start_epoch = 0, .batch_syn = 0, .lr_img = 1.0, .lr_lr = 1e-6,
                            .lr_init = 0.0, .momentum = 0.5, .truncate = 0,
                            .class_weights = false, .seed = 0};
+}
+
+double cz_mtt_auto_lr_init(const cz_dataset *d, double lr_teacher, int batch_teacher,
+                           int expert_epochs, int syn_steps)
+{
+    size_t n = d->split[CZ_TRAIN].rows;
+    size_t b = batch_teacher > 0 && (size_t)batch_teacher < n ? (size_t)batch_teacher : n;
+    double steps_per_epoch = (double)((n + b - 1) / (b ? b : 1));
+    return lr_teacher * expert_epochs * steps_per_epoch / syn_steps;
 }
 
 /* Fills the autos and checks every value against d and e. */
@@ -54,12 +64,8 @@ cz_status cz_mtt_resolve_config(const cz_dataset *d, const cz_experts *e, cz_mtt
     if (!isfinite(c->lr_init))
         return cz_error_set(err, CZ_EINVAL, "pass a positive lr_init, or 0 for auto",
                             "mtt: lr_init = %g", c->lr_init);
-    if (c->lr_init <= 0) {
-        size_t n = d->split[CZ_TRAIN].rows;
-        size_t b = e->batch > 0 && (size_t)e->batch < n ? (size_t)e->batch : n;
-        double steps_per_epoch = (double)((n + b - 1) / b);
-        c->lr_init = e->lr * c->expert_epochs * steps_per_epoch / c->syn_steps;
-    }
+    if (c->lr_init <= 0)
+        c->lr_init = cz_mtt_auto_lr_init(d, e->lr, e->batch, c->expert_epochs, c->syn_steps);
     if (d->classes > CZ_MTT_MAX_CLASSES)
         return cz_error_set(err, CZ_EUNSUPPORTED, NULL, "mtt: %d classes (at most %d)",
                             d->classes, CZ_MTT_MAX_CLASSES);

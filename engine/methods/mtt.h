@@ -60,6 +60,11 @@ typedef struct cz_mtt_info {
     char last_skip[CZ_ERROR_TEXT]; /* why the last skip happened ("" when none) */
 } cz_mtt_info;
 
+/* The auto initial rate: lr_teacher * M * ceil(n_train / batch_teacher) / N
+ * (batch_teacher 0 = full batch). */
+double cz_mtt_auto_lr_init(const cz_dataset *d, double lr_teacher, int batch_teacher,
+                           int expert_epochs, int syn_steps);
+
 /* Tabular defaults (docs/methods.md says how they were chosen). */
 cz_mtt_config cz_mtt_config_default(void);
 

@@ -36,7 +36,9 @@ static inline cz_dataset *fixture_load(const char *name)
 static inline cz_dataset *fixture_handmade(const double *x, const int *y, const int *part, int n,
                                            int f)
 {
-    char dir[] = "/tmp/cz_methods_XXXXXX";
+    /* mkdtemp's template: the prefix, then six 'X' it replaces. */
+    char dir[32] = "/tmp/cz_methods_";
+    memset(dir + strlen(dir), 'X', 6);
     cr_assert_not_null(mkdtemp(dir));
     char csv[128], split[128];
     snprintf(csv, sizeof csv, "%s/hand.csv", dir);
