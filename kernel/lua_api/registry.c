@@ -11,10 +11,22 @@
 
 extern const lua_api_group lua_dc_group;
 extern const lua_api_group lua_display_group;
+extern const lua_api_group lua_dataset_group;
+extern const lua_api_group lua_experts_group;
+extern const lua_api_group lua_surrogate_group;
+extern const lua_api_group lua_distill_group;
+extern const lua_api_group lua_synthetic_group;
+extern const lua_api_group lua_evaluate_group;
 
 static const lua_api_group *const groups[] = {
     &lua_dc_group,
     &lua_display_group,
+    &lua_dataset_group,
+    &lua_experts_group,
+    &lua_surrogate_group,
+    &lua_distill_group,
+    &lua_synthetic_group,
+    &lua_evaluate_group,
     NULL,
 };
 

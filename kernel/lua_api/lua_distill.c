@@ -1,0 +1,412 @@
+/* dc.distill: one entry for every condensation method. Trajectory matching
+ * ("mtt", "btm", "satm") runs the engine's resumable MTT run; "dm", "dd",
+ * "random" and "herding" call their engine functions. An option that the
+ * chosen method does not use is an error naming the methods that use it, so
+ * nothing is silently ignored.
+ *
+ * Interrupts: the engine polls the kernel's cancel token between
+ * iterations. A trajectory-matching run stops at the last whole iteration;
+ * its synthetic set as it stood is kept and `dc.partial()` returns it (a
+ * note on stderr says so), then the cell ends with KeyboardInterrupt. DM and
+ * DD keep nothing.
+ *
+ * Autosave (checkpoint = path, every = K): the run is stepped K iterations
+ * at a time and, after each chunk and on interrupt, handed to the function
+ * the checkpoint bindings store in the registry under "condensa.autosave":
+ *   autosave(path, {dataset =, experts = | surrogate =, method =,
+ *                   iteration =, run = <the run's canonical bytes>})
+ * Without such a function, `checkpoint` is an UnsupportedError. */
+#include <lauxlib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cz.h"
+#include "../cellhost.h"
+#include "../interrupt.h"
+#include "errors.h"
+#include "lua_distill.h"
+#include "lua_model.h"
+#include "lua_run.h"
+#include "methods/btm.h"
+#include "objects.h"
+#include "options.h"
+#include "registry.h"
+
+#define RUNBOX_MT "condensa.mtt_run"
+#define AUTOSAVE_KEY "condensa.autosave"
+
+enum {
+    M_MTT = 1, M_BTM = 2, M_SATM = 4, M_DM = 8, M_DD = 16, M_RANDOM = 32, M_HERDING = 64,
+    M_PRIOR = 128,
+    M_MATCH = M_MTT | M_BTM | M_SATM,
+    M_ALL = 255,
+};
+
+static const char *const method_names[] = {"mtt", "btm", "satm", "dm", "dd", "random",
+                                           "herding", "prior", NULL};
+
+typedef struct option_use {
+    const char *name;
+    unsigned methods;
+} option_use;
+
+static const option_use uses[] = {
+    {"method", M_ALL}, {"ipc", M_ALL}, {"seed", M_ALL},
+    {"iterations", M_MATCH | M_DM | M_DD},
+    {"experts", M_MTT | M_SATM}, {"surrogate", M_BTM | M_SATM},
+    {"syn_steps", M_MATCH | M_DD}, {"expert_epochs", M_MATCH}, {"max_start_epoch", M_MATCH},
+    {"batch_syn", M_MATCH}, {"lr_img", M_MATCH | M_DM | M_DD}, {"lr_lr", M_MATCH | M_DD},
+    {"lr_init", M_MATCH | M_DD}, {"momentum", M_MATCH | M_DM}, {"truncate", M_MATCH},
+    {"class_weights", M_MATCH}, {"rho", M_SATM}, {"sam", M_SATM}, {"sam_steps", M_SATM},
+    {"sam_lr_at_x", M_SATM}, {"dsa", M_MATCH}, {"checkpoint", M_MATCH}, {"every", M_MATCH},
+    {"batch_real", M_DM | M_DD}, {"model", M_DM | M_DD}, {"lr", M_DM | M_RANDOM | M_HERDING},
+};
+#define N_USES (sizeof uses / sizeof uses[0])
+
+static const char *fn = "dc.distill";
+
+/* Raises when an option present in opts (index 2) is not used by method m. */
+static void check_uses(lua_State *L, int method)
+{
+    unsigned bit = 1u << method;
+    for (size_t i = 0; i < N_USES; i++) {
+        if ((uses[i].methods & bit) || !opts_has(L, 2, uses[i].name))
+            continue;
+        char list[128] = "";
+        for (int k = 0; method_names[k]; k++)
+            if (uses[i].methods & (1u << k)) {
+                size_t at = strlen(list);
+                snprintf(list + at, sizeof list - at, "%s%s", at ? ", " : "", method_names[k]);
+            }
+        lua_api_error(L, "ValueError", "remove the option, or pick a method that uses it",
+                      "%s: option \"%s\" does not apply to method \"%s\" (it is used by: %s)", fn,
+                      uses[i].name, method_names[method], list);
+    }
+}
+
+/* ---- the MTT run in a GC-owned box ---------------------------------------- */
+
+typedef struct runbox {
+    cz_mtt *run;
+} runbox;
+
+static int runbox_gc(lua_State *L)
+{
+    runbox *b = luaL_checkudata(L, 1, RUNBOX_MT);
+    cz_mtt_free(&b->run);
+    return 0;
+}
+
+static runbox *runbox_new(lua_State *L)
+{
+    runbox *b = lua_newuserdatauv(L, sizeof *b, 0);
+    b->run = NULL;
+    if (luaL_newmetatable(L, RUNBOX_MT)) {
+        lua_pushcfunction(L, runbox_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    return b;
+}
+
+/* Pushes a synthetic userdata made from the run's state; it keeps the dataset
+ * (at index data) alive for its display. */
+static void push_run_synthetic(lua_State *L, const cz_mtt *run, int data)
+{
+    void **slot = lua_synthetic_new(L, data);
+    cz_error err;
+    cz_error_clear(&err);
+    if (cz_mtt_synthetic(run, (cz_synthetic **)slot, &err) != CZ_OK)
+        lua_api_raise_status(L, fn, &err);
+}
+
+/* Pushes opts[name], or nil when there are no options. */
+static int opt_field(lua_State *L, const char *name)
+{
+    if (!lua_istable(L, 2)) {
+        lua_pushnil(L);
+        return LUA_TNIL;
+    }
+    return lua_getfield(L, 2, name);
+}
+
+static void require_autosave(lua_State *L, const char *path)
+{
+    int t = lua_getfield(L, LUA_REGISTRYINDEX, AUTOSAVE_KEY);
+    lua_pop(L, 1);
+    if (t != LUA_TFUNCTION)
+        lua_api_error(L, "UnsupportedError", "leave out checkpoint, or load the checkpoint bindings",
+                      "%s: checkpoint = \"%s\" needs the checkpoint bindings (dc.key, dc.save), "
+                      "which this kernel does not have", fn, path);
+}
+
+/* Calls the registered autosave with the run's state (see the file comment). */
+static void autosave(lua_State *L, const char *path, const cz_mtt *run, int source, int data)
+{
+    require_autosave(L, path);
+    lua_getfield(L, LUA_REGISTRYINDEX, AUTOSAVE_KEY);
+    lua_pushstring(L, path);
+    lua_createtable(L, 0, 5);
+    lua_pushvalue(L, data);
+    lua_setfield(L, -2, "dataset");
+    lua_pushvalue(L, source);
+    lua_setfield(L, -2, lua_object_test(L, source, &lua_surrogate_kind) ? "surrogate" : "experts");
+    lua_set_str(L, "method", cz_mtt_method(run));
+    cz_mtt_info info;
+    cz_mtt_info_get(run, &info);
+    lua_set_int(L, "iteration", info.iteration);
+    cz_bytes b = {0};
+    cz_error err;
+    cz_error_clear(&err);
+    if (cz_mtt_serialize(run, &b, &err) != CZ_OK) {
+        cz_bytes_free(&b);
+        lua_api_raise_status(L, fn, &err);
+    }
+    lua_pushlstring(L, (const char *)b.data, b.len);
+    cz_bytes_free(&b);
+    lua_setfield(L, -2, "run");
+    lua_call(L, 2, 0);
+}
+
+static void keep_partial(lua_State *L, const cz_mtt *run, int data)
+{
+    push_run_synthetic(L, run, data);
+    lua_setfield(L, LUA_REGISTRYINDEX, LUA_DISTILL_PARTIAL_KEY);
+    cz_mtt_info info;
+    cz_mtt_info_get(run, &info);
+    char note[256];
+    snprintf(note, sizeof note,
+             "dc.distill: interrupted after iteration %lld of %lld; the synthetic set as it "
+             "stood is kept: syn = dc.partial()\n",
+             (long long)info.iteration, (long long)info.planned);
+    cellhost *h = cellhost_from_lua(L);
+    cellhost_write(h, CELLHOST_STDERR, note, strlen(note));
+    cellhost_flush(h);
+}
+
+/* Reads the trajectory-matching options into c. */
+static void read_match_config(lua_State *L, cz_mtt_config *c, int method)
+{
+    c->ipc = (int)opts_integer(L, 2, fn, "ipc", c->ipc, 1, 1 << 20);
+    c->iterations = opts_integer(L, 2, fn, "iterations", c->iterations, 0, INT64_MAX / 2);
+    c->syn_steps = (int)opts_integer(L, 2, fn, "syn_steps", c->syn_steps, 1, 100000);
+    c->expert_epochs = (int)opts_integer(L, 2, fn, "expert_epochs", c->expert_epochs, 1, 100000);
+    c->max_start_epoch = (int)opts_integer(L, 2, fn, "max_start_epoch", c->max_start_epoch, 0,
+                                           100000);
+    c->batch_syn = (int)opts_integer(L, 2, fn, "batch_syn", c->batch_syn, 0, 1 << 30);
+    c->lr_img = opts_number(L, 2, fn, "lr_img", c->lr_img, 0, 1e9);
+    c->lr_lr = opts_number(L, 2, fn, "lr_lr", c->lr_lr, 0, 1e9);
+    c->lr_init = opts_number(L, 2, fn, "lr_init", c->lr_init, 0, 1e9);
+    c->momentum = opts_number(L, 2, fn, "momentum", c->momentum, 0, 0.999999);
+    c->truncate = (int)opts_integer(L, 2, fn, "truncate", c->truncate, 0, 100000);
+    c->class_weights = opts_boolean(L, 2, fn, "class_weights", c->class_weights);
+    c->seed = (uint64_t)opts_integer(L, 2, fn, "seed", 0, 0, INT64_MAX);
+    if (method == 2) {
+        static const char *const modes[] = {"exact", "approx", NULL};
+        c->sam = 1 + opts_choice(L, 2, fn, "sam", modes, c->sam - 1);
+        c->rho = opts_number(L, 2, fn, "rho", c->rho, 0, 1e9);
+        c->sam_steps = (int)opts_integer(L, 2, fn, "sam_steps", c->sam_steps, 1, 100000);
+        c->sam_lr_at_x = opts_boolean(L, 2, fn, "sam_lr_at_x", c->sam_lr_at_x != 0);
+    }
+}
+
+/* The run's target source: index of the experts or surrogate argument. */
+static int match_source(lua_State *L, int method, cz_match_source *src)
+{
+    memset(src, 0, sizeof *src);
+    opt_field(L, "surrogate");
+    if (!lua_isnil(L, -1)) {
+        src->curves = lua_object_check(L, -1, &lua_surrogate_kind, "dc.distill (surrogate)", 2);
+        return lua_gettop(L);
+    }
+    lua_pop(L, 1);
+    opt_field(L, "experts");
+    if (!lua_isnil(L, -1)) {
+        src->experts = lua_object_check(L, -1, &lua_experts_kind, "dc.distill (experts)", 2);
+        return lua_gettop(L);
+    }
+    if (method == 1)
+        lua_api_error(L, "ValueError", "fit curves with curves = dc.bezier(experts), then pass "
+                      "surrogate = curves", "%s: method \"btm\" needs surrogate = a Bézier "
+                      "surrogate set", fn);
+    lua_api_error(L, "ValueError", "train them with ex = dc.experts(dataset), then pass experts = ex",
+                  "%s: method \"%s\" needs experts = an expert set", fn, method_names[method]);
+}
+
+static int distill_match(lua_State *L, const cz_dataset *d, int method)
+{
+    cz_mtt_config c = method == 1 ? cz_btm_config_default()
+                    : method == 2 ? cz_satm_config_default() : cz_mtt_config_default();
+    read_match_config(L, &c, method);
+    if (opts_boolean(L, 2, fn, "dsa", false)) {
+        if (!d->is_image)
+            lua_api_error(L, "ValueError", "leave dsa out for tabular data",
+                          "%s: dsa augments images; dataset \"%s\" is tabular", fn, d->name);
+        lua_api_error(L, "UnsupportedError", "leave dsa out (false)",
+                      "%s: the engine's trajectory-matching run does not apply DSA augmentation",
+                      fn);
+    }
+    const char *checkpoint = opts_string(L, 2, fn, "checkpoint", NULL);
+    int64_t every = opts_integer(L, 2, fn, "every", 50, 1, INT64_MAX / 2);
+    if (!checkpoint && opts_has(L, 2, "every"))
+        lua_api_error(L, "ValueError", "add checkpoint = \"runs/name.cdz\"",
+                      "%s: every = %lld sets the autosave period, but no checkpoint path is given",
+                      fn, (long long)every);
+    cz_match_source src;
+    int source = match_source(L, method, &src);
+    if (method == 1 && !src.curves)
+        lua_api_error(L, "ValueError", "pass surrogate = dc.bezier(experts)",
+                      "%s: method \"btm\" distils against Bézier curves, not raw experts", fn);
+    runbox *box = runbox_new(L);
+    cz_error err;
+    cz_error_clear(&err);
+    cz_backend *be = lua_run_backend(L);
+    if (cz_mtt_new_from(d, &src, &c, be, &box->run, &err) != CZ_OK)
+        lua_api_raise_status(L, fn, &err);
+    if (checkpoint)
+        require_autosave(L, checkpoint);
+    lua_run *run = lua_run_begin(L, fn, c.iterations);
+    const cz_cancel *cancel = lua_run_cancel(L);
+    cz_mtt_info info;
+    cz_mtt_info_get(box->run, &info);
+    while (info.iteration < info.planned) {
+        int64_t n = -1;
+        if (checkpoint) {
+            n = every - info.iteration % every;
+            if (n > info.planned - info.iteration)
+                n = info.planned - info.iteration;
+        }
+        cz_status st = cz_mtt_step(box->run, n, cancel, lua_run_progress(), lua_run_user(run), &err);
+        if (st == CZ_EINTERRUPTED) {
+            lua_run_end(run);
+            keep_partial(L, box->run, 1);
+            if (checkpoint)
+                autosave(L, checkpoint, box->run, source, 1);
+            interrupt_raise(L);
+        }
+        if (st != CZ_OK) {
+            lua_run_end(run);
+            lua_api_raise_status(L, fn, &err);
+        }
+        if (checkpoint)
+            autosave(L, checkpoint, box->run, source, 1);
+        cz_mtt_info_get(box->run, &info);
+    }
+    lua_run_end(run);
+    push_run_synthetic(L, box->run, 1);
+    return 1;
+}
+
+static int distill_dm_dd(lua_State *L, const cz_dataset *d, int method)
+{
+    cz_model_spec spec;
+    opt_field(L, "model");
+    lua_model_spec(L, -1, fn, "model", d, &spec);
+    lua_pop(L, 1);
+    lua_run *run = lua_run_begin(L, fn, 0);
+    const cz_cancel *cancel = lua_run_cancel(L);
+    void **slot = lua_synthetic_new(L, 1);
+    cz_error err;
+    cz_error_clear(&err);
+    cz_status st;
+    if (method == 3) {
+        cz_dm_config c = cz_dm_config_default();
+        c.ipc = (int)opts_integer(L, 2, fn, "ipc", c.ipc, 1, 1 << 20);
+        c.iterations = opts_integer(L, 2, fn, "iterations", c.iterations, 0, INT64_MAX / 2);
+        c.batch_real = (int)opts_integer(L, 2, fn, "batch_real", c.batch_real, 1, 1 << 30);
+        c.lr_img = opts_number(L, 2, fn, "lr_img", c.lr_img, 0, 1e9);
+        c.momentum = opts_number(L, 2, fn, "momentum", c.momentum, 0, 0.999999);
+        c.lr_eval = opts_number(L, 2, fn, "lr", c.lr_eval, 1e-12, 1e6);
+        c.seed = (uint64_t)opts_integer(L, 2, fn, "seed", 0, 0, INT64_MAX);
+        st = cz_dm_run(d, &c, &spec, lua_run_backend(L), cancel, lua_run_progress(),
+                       lua_run_user(run), (cz_synthetic **)slot, &err);
+    } else {
+        cz_dd_config c = cz_dd_config_default();
+        c.ipc = (int)opts_integer(L, 2, fn, "ipc", c.ipc, 1, 1 << 20);
+        c.iterations = opts_integer(L, 2, fn, "iterations", c.iterations, 0, INT64_MAX / 2);
+        c.steps = (int)opts_integer(L, 2, fn, "syn_steps", c.steps, 1, 100000);
+        c.batch_real = (int)opts_integer(L, 2, fn, "batch_real", c.batch_real, 1, 1 << 30);
+        c.lr_img = opts_number(L, 2, fn, "lr_img", c.lr_img, 0, 1e9);
+        c.lr_lr = opts_number(L, 2, fn, "lr_lr", c.lr_lr, 0, 1e9);
+        c.lr_init = opts_number(L, 2, fn, "lr_init", c.lr_init, 1e-12, 1e9);
+        c.seed = (uint64_t)opts_integer(L, 2, fn, "seed", 0, 0, INT64_MAX);
+        st = cz_dd_run(d, &c, &spec, lua_run_backend(L), cancel, lua_run_progress(),
+                       lua_run_user(run), (cz_synthetic **)slot, &err);
+    }
+    lua_run_end(run);
+    if (st != CZ_OK)
+        lua_api_raise_status(L, fn, &err);
+    return 1;
+}
+
+static int distill_select(lua_State *L, const cz_dataset *d, int method)
+{
+    int ipc = (int)opts_integer(L, 2, fn, "ipc", 10, 1, 1 << 20);
+    double lr = opts_number(L, 2, fn, "lr", 0.01, 1e-12, 1e6);
+    uint64_t seed = (uint64_t)opts_integer(L, 2, fn, "seed", 0, 0, INT64_MAX);
+    void **slot = lua_synthetic_new(L, 1);
+    cz_error err;
+    cz_error_clear(&err);
+    cz_status st = method == 5 ? cz_select_random(d, ipc, seed, lr, (cz_synthetic **)slot, &err)
+                               : cz_select_herding(d, ipc, lr, (cz_synthetic **)slot, NULL, &err);
+    if (st != CZ_OK)
+        lua_api_raise_status(L, fn, &err);
+    return 1;
+}
+
+static int l_distill(lua_State *L)
+{
+    const cz_dataset *d = lua_object_check(L, 1, &lua_dataset_kind, fn, 1);
+    const char *known[N_USES + 1];
+    for (size_t i = 0; i < N_USES; i++)
+        known[i] = uses[i].name;
+    known[N_USES] = NULL;
+    opts_check(L, 2, fn, known);
+    lua_settop(L, 2);
+    int method = opts_choice(L, 2, fn, "method", method_names, 0);
+    check_uses(L, method);
+    switch (method) {
+    case 0: case 1: case 2:
+        return distill_match(L, d, method);
+    case 3: case 4:
+        return distill_dm_dd(L, d, method);
+    case 5: case 6:
+        return distill_select(L, d, method);
+    default:
+        return lua_api_error(L, "UnsupportedError",
+                             "use method = \"mtt\" (or \"btm\", \"satm\") on this dataset",
+                             "%s: method \"prior\" (latent codes of a generative prior) has no "
+                             "engine run to call: the engine trains the prior (engine/prior) "
+                             "but does not drive trajectory matching through it; use \"mtt\", "
+                             "\"btm\" or \"satm\"", fn);
+    }
+}
+
+static int l_partial(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_DISTILL_PARTIAL_KEY);
+    return 1;
+}
+
+static const lua_api_func funcs[] = {
+    {"distill", l_distill, "dc.distill(dataset, opts) -> synthetic",
+     "Distils a small synthetic set from the dataset's training split. method: \"mtt\" "
+     "(trajectory matching; needs experts), \"btm\" (against Bézier curves; needs surrogate), "
+     "\"satm\" (sharpness-aware MTT; experts or surrogate), \"dm\", \"dd\", \"random\", "
+     "\"herding\". Options: ipc (10 rows per class), iterations (300), syn_steps (10), "
+     "expert_epochs (4), max_start_epoch (auto), batch_syn (all), lr_img (1), lr_lr (1e-6), "
+     "lr_init (auto), momentum (0.5), truncate (0; btm 1), class_weights (true), rho (satm "
+     "0.1), sam (\"exact\"/\"approx\"), sam_steps, sam_lr_at_x, batch_real and model (dm, dd), "
+     "lr (the rate random/herding/dm sets carry), checkpoint and every (autosave), seed (0). "
+     "Shows a live progress bar with the matching loss. An interrupt stops at the next "
+     "iteration; for mtt/btm/satm the set as it stood is kept: dc.partial() returns it."},
+    {"partial", l_partial, "dc.partial() -> synthetic or nil",
+     "The synthetic set of the last interrupted dc.distill (mtt, btm or satm), at its last "
+     "whole iteration; nil when none was interrupted."},
+    {NULL, NULL, NULL, NULL},
+};
+
+const lua_api_group lua_distill_group = {
+    "dc", "Distillation: MTT, BTM, SATM, DM, DD and selection baselines.", funcs, NULL,
+};
