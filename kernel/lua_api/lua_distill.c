@@ -70,6 +70,10 @@ static const char *fn = "dc.distill";
 static void check_uses(lua_State *L, int method)
 {
     unsigned bit = 1u << method;
+    if (method == 1 && opts_has(L, 2, "experts"))
+        lua_api_error(L, "ValueError", "fit curves with curves = dc.bezier(experts), then pass "
+                      "surrogate = curves", "%s: method \"btm\" distils against Bézier curves: "
+                      "pass surrogate = dc.bezier(experts) instead of experts", fn);
     for (size_t i = 0; i < N_USES; i++) {
         if ((uses[i].methods & bit) || !opts_has(L, 2, uses[i].name))
             continue;
@@ -255,9 +259,6 @@ static int distill_match(lua_State *L, const cz_dataset *d, int method)
                       fn, (long long)every);
     cz_match_source src;
     int source = match_source(L, method, &src);
-    if (method == 1 && !src.curves)
-        lua_api_error(L, "ValueError", "pass surrogate = dc.bezier(experts)",
-                      "%s: method \"btm\" distils against Bézier curves, not raw experts", fn);
     runbox *box = runbox_new(L);
     cz_error err;
     cz_error_clear(&err);

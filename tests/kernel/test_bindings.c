@@ -150,3 +150,119 @@ Test(bindings, experts_distill_evaluate_end_to_end)
     cr_expect_gt(json_array_size(c.displays), 3, "progress bars were displayed");
     capture_free(&c, &h);
 }
+
+Test(bindings, bezier_then_btm_and_satm)
+{
+    capture c;
+    cellhost *h = pima_host(&c);
+    expect_ok(h, "ex = dc.experts(data, {count = 2, epochs = 6, model = {width = 16}})");
+    expect_ok(h, "curves = dc.bezier(ex, {epochs = 3})");
+    expect_ok(h, "ci = curves:info()");
+    expect_true(h, "ci.kind == 'surrogate' and ci.count == 2 and ci.params == ex:info().params");
+    expect_true(h, "ci.bytes == 2 * 3 * ci.params * 4 and ci.trajectory_bytes == 2 * 7 * ci.params * 4");
+    cellhost_result r = capture_run(h, "curves");
+    cr_assert(r.ok);
+    const char *html = json_string_value(json_object_get(r.data, "text/html"));
+    cr_assert_not_null(html);
+    cr_expect(strstr(html, "data:image/png;base64,") != NULL, "the loss profile chart is shown");
+    cr_expect(strstr(html, "straight line") != NULL);
+    cellhost_result_clear(&r);
+    expect_error(h, "dc.distill(data, {method = 'btm', experts = ex})", "ValueError", "surrogate");
+    expect_ok(h, "b = dc.distill(data, {method = 'btm', surrogate = curves, ipc = 3, iterations = 4, "
+                 "syn_steps = 3, expert_epochs = 2})");
+    expect_true(h, "b:info().method == 'btm' and b:info().iterations == 4");
+    expect_ok(h, "s = dc.distill(data, {method = 'satm', experts = ex, ipc = 3, iterations = 3, "
+                 "syn_steps = 3, expert_epochs = 2, rho = 0.05, sam = 'approx'})");
+    expect_true(h, "s:info().method == 'satm' and s:info().iterations == 3");
+    expect_error(h, "dc.distill(data, {method = 'mtt', experts = ex, checkpoint = 'x.cdz'})",
+                 "UnsupportedError", "checkpoint");
+    capture_free(&c, &h);
+}
+
+Test(bindings, baselines)
+{
+    capture c;
+    cellhost *h = pima_host(&c);
+    const char *cells[] = {
+        "x = dc.distill(data, {method = 'random', ipc = 4, seed = 3})",
+        "x = dc.distill(data, {method = 'herding', ipc = 4})",
+        "x = dc.distill(data, {method = 'dm', ipc = 4, iterations = 3, model = {width = 8}})",
+        "x = dc.distill(data, {method = 'dd', ipc = 4, iterations = 2, syn_steps = 2})",
+    };
+    const char *names[] = {"random", "herding", "dm", "dd"};
+    for (int i = 0; i < 4; i++) {
+        expect_ok(h, cells[i]);
+        char expr[128];
+        snprintf(expr, sizeof expr, "x:info().method == '%s' and x:info().rows == 8", names[i]);
+        expect_true(h, expr);
+        cellhost_result r = capture_run(h, "x");
+        cr_assert(r.ok);
+        const char *html = json_string_value(json_object_get(r.data, "text/html"));
+        cr_expect(html && strstr(html, "original units") && strstr(html, "glucose"), "%s", names[i]);
+        cellhost_result_clear(&r);
+    }
+    /* selections hold real rows: in original units glucose is a plausible value */
+    expect_ok(h, "x = dc.distill(data, {method = 'random', ipc = 2})");
+    capture_free(&c, &h);
+}
+
+typedef struct delayed_cancel {
+    cz_cancel *token;
+    unsigned ms;
+} delayed_cancel;
+
+static void *cancel_later(void *arg)
+{
+    delayed_cancel *d = arg;
+    usleep(d->ms * 1000);
+    cz_cancel_request(d->token);
+    return NULL;
+}
+
+Test(bindings, interrupted_distill_keeps_its_partial_set)
+{
+    capture c;
+    cellhost *h = pima_host(&c);
+    expect_ok(h, "ex = dc.experts(data, {count = 2, epochs = 6, model = {width = 16}})");
+    expect_true(h, "dc.partial() == nil");
+    delayed_cancel d = {cellhost_cancel(h), 400};
+    pthread_t t;
+    pthread_create(&t, NULL, cancel_later, &d);
+    cellhost_result r = capture_run(h, "syn = dc.distill(data, {method = 'mtt', experts = ex, "
+                                       "ipc = 5, iterations = 1000000, syn_steps = 4, "
+                                       "expert_epochs = 2})");
+    pthread_join(t, NULL);
+    cr_expect_not(r.ok);
+    cr_expect_str_eq(r.ename, "KeyboardInterrupt");
+    cellhost_result_clear(&r);
+    cz_cancel_reset(cellhost_cancel(h));
+    cr_expect(strstr(c.err, "dc.distill: interrupted after iteration") != NULL, "%s", c.err);
+    cr_expect(strstr(c.err, "dc.partial()") != NULL, "%s", c.err);
+    expect_true(h, "syn == nil");
+    expect_ok(h, "p = dc.partial()");
+    expect_true(h, "p:info().kind == 'synthetic' and p:info().iterations > 0");
+    expect_true(h, "p:info().iterations < 1000000 and #p:info().loss_history == p:info().iterations");
+    expect_ok(h, "res = dc.evaluate(p, data, {models = 1, epochs = 5})");
+    capture_free(&c, &h);
+}
+
+Test(bindings, images_from_npz)
+{
+    capture c;
+    cellhost *h = capture_host(&c, true);
+    char path[1024], code[1200];
+    CZ_SOURCE_PATH(path, "notebooks/data/breastmnist.npz");
+    snprintf(code, sizeof code, "img = dc.load_npz(\"%s\")", path);
+    expect_ok(h, code);
+    expect_true(h, "img:info().shape[1] == 1 and img:info().shape[2] == 28 and img:info().shape[3] == 28");
+    expect_true(h, "img:info().rows.train > 0 and img:info().classes == 2");
+    expect_ok(h, "x = dc.distill(img, {method = 'random', ipc = 3})");
+    cellhost_result r = capture_run(h, "x");
+    cr_assert(r.ok);
+    const char *html = json_string_value(json_object_get(r.data, "text/html"));
+    cr_expect(html && strstr(html, "Synthetic images") && strstr(html, "data:image/png;base64,"));
+    cellhost_result_clear(&r);
+    expect_error(h, "dc.distill(img, {method = 'random', ipc = 3, dsa = true})", "ValueError",
+                 "does not apply");
+    capture_free(&c, &h);
+}
