@@ -266,3 +266,42 @@ Test(bindings, images_from_npz)
                  "does not apply");
     capture_free(&c, &h);
 }
+
+/* The autosave hook the checkpoint bindings install: records (path, iteration, run bytes). */
+static int record_autosave(lua_State *L)
+{
+    lua_getglobal(L, "saves");
+    lua_createtable(L, 0, 3);
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "path");
+    lua_getfield(L, 2, "iteration");
+    lua_setfield(L, -2, "iteration");
+    lua_getfield(L, 2, "run");
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+    lua_setfield(L, -3, "bytes");
+    lua_pop(L, 1);
+    lua_getfield(L, 2, "experts");
+    lua_setfield(L, -2, "experts");
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    return 0;
+}
+
+Test(bindings, checkpoint_calls_the_autosave_hook_every_k_iterations)
+{
+    capture c;
+    cellhost *h = pima_host(&c);
+    lua_State *L = cellhost_lua(h);
+    lua_pushcfunction(L, record_autosave);
+    lua_setfield(L, LUA_REGISTRYINDEX, "condensa.autosave");
+    expect_ok(h, "saves = {}");
+    expect_ok(h, "ex = dc.experts(data, {count = 2, epochs = 6, model = {width = 8}})");
+    expect_ok(h, "syn = dc.distill(data, {method = 'mtt', experts = ex, ipc = 3, iterations = 7, "
+                 "syn_steps = 2, expert_epochs = 2, checkpoint = 'run.cdz', every = 3})");
+    expect_true(h, "#saves == 3");
+    expect_true(h, "saves[1].iteration == 3 and saves[2].iteration == 6 and saves[3].iteration == 7");
+    expect_true(h, "saves[1].path == 'run.cdz' and saves[1].bytes > 100 and saves[1].experts == ex");
+    expect_true(h, "syn:info().iterations == 7");
+    expect_error(h, "dc.distill(data, {method = 'mtt', experts = ex, every = 3})", "ValueError",
+                 "no checkpoint path");
+    capture_free(&c, &h);
+}
