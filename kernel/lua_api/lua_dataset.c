@@ -174,7 +174,7 @@ static void dataset_mime(lua_State *L, const void *obj, int self)
 }
 
 const lua_object_kind lua_dataset_kind = {
-    "dataset", "condensa.dataset", dataset_free, dataset_digest,
+    "dataset", "condensa.dataset", "a dataset", dataset_free, dataset_digest,
     dataset_info, dataset_text, dataset_mime, NULL,
 };
 

@@ -117,7 +117,7 @@ static void result_mime(lua_State *L, const void *obj, int self)
 }
 
 const lua_object_kind lua_result_kind = {
-    "result", "condensa.result", result_free, result_digest,
+    "result", "condensa.result", "a result", result_free, result_digest,
     result_info, result_text, result_mime, NULL,
 };
 

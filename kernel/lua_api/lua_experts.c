@@ -140,7 +140,7 @@ static void experts_mime(lua_State *L, const void *obj, int self)
 }
 
 const lua_object_kind lua_experts_kind = {
-    "experts", "condensa.experts", experts_free, experts_digest,
+    "experts", "condensa.experts", "an expert set", experts_free, experts_digest,
     experts_info, experts_text, experts_mime, NULL,
 };
 

@@ -129,7 +129,7 @@ static void surrogate_mime(lua_State *L, const void *obj, int self)
 }
 
 const lua_object_kind lua_surrogate_kind = {
-    "surrogate", "condensa.surrogate", surrogate_free, surrogate_digest,
+    "surrogate", "condensa.surrogate", "a surrogate set", surrogate_free, surrogate_digest,
     surrogate_info, surrogate_text, surrogate_mime, NULL,
 };
 

@@ -172,7 +172,7 @@ static void synthetic_mime(lua_State *L, const void *obj, int self)
 }
 
 const lua_object_kind lua_synthetic_kind = {
-    "synthetic", "condensa.synthetic", synthetic_free, synthetic_digest,
+    "synthetic", "condensa.synthetic", "a synthetic set", synthetic_free, synthetic_digest,
     synthetic_info, synthetic_text, synthetic_mime, NULL,
 };
 

@@ -119,9 +119,8 @@ void *lua_object_check(lua_State *L, int idx, const lua_object_kind *k, const ch
     if (obj)
         return obj;
     const lua_object_kind *other = lua_object_kind_of(L, idx);
-    const char *given = other ? other->kind : luaL_typename(L, idx);
-    lua_api_error(L, "ValueError", NULL, "%s: argument %d must be a %s, got a %s", fn, arg,
-                  k->kind, given);
+    lua_api_error(L, "ValueError", NULL, "%s: argument %d must be %s, got %s%s", fn, arg, k->noun,
+                  other ? other->noun : "a ", other ? "" : luaL_typename(L, idx));
 }
 
 void lua_object_push_digest(lua_State *L, const lua_object_kind *k, const void *obj)

@@ -21,6 +21,7 @@
 typedef struct lua_object_kind {
     const char *kind;        /* "dataset": the `kind` in :info() */
     const char *metatable;   /* "condensa.dataset" */
+    const char *noun;        /* "a dataset", for messages */
     void (*free)(void *obj);
     cz_status (*digest)(const void *obj, uint8_t out[32], cz_error *err);
     /* Adds the kind's fields to the table on the top of the stack; the

@@ -125,6 +125,8 @@ Test(bindings, experts_distill_evaluate_end_to_end)
     expect_true(h, "ex:info().kind == 'experts' and ex:info().count == 2 and ex:info().epochs == 6");
     expect_true(h, "ex:info().params == 8 * 16 + 16 + 16 * 16 + 16 + 16 * 2 + 2");
     expect_true(h, "ex:info().bytes >= 2 * 7 * ex:info().params * 4");
+    expect_error(h, "dc.evaluate(ex, data)", "ValueError",
+                 "dc.evaluate: argument 1 must be a synthetic set, got an expert set");
     expect_ok(h, "syn = dc.distill(data, {method = 'mtt', experts = ex, ipc = 5, iterations = 8, "
                  "syn_steps = 4, expert_epochs = 2, max_start_epoch = 3})");
     expect_ok(h, "s = syn:info()");
