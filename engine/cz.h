@@ -16,5 +16,10 @@
 #include "nn/model.h"
 #include "autodiff/unroll.h"
 #include "train/train.h"
+#include "data/dataset.h"
+#include "eval/metrics.h"
+#include "methods/methods.h"
+#include "augment/dsa.h"
+#include "prior/latent.h"
 
 #endif

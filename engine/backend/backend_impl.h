@@ -87,7 +87,8 @@ typedef struct cz_backend_ops {
                       int64_t inner);
 
     /* conv2d without bias. x (B, Cin, H, W), w (Cout, Cin, k, k), y (B, Cout, Ho, Wo).
-     * scratch holds conv2d_scratch(s) elements (im2col columns). */
+     * scratch holds conv2d_scratch(s) elements (im2col columns); the size does
+     * not depend on s->batch (the backend works in chunks of examples). */
     int64_t (*conv2d_scratch)(cz_backend *be, const cz_conv_shape *s);
     void (*conv2d_fwd)(cz_backend *be, const cz_conv_shape *s, cz_real *y, const cz_real *x,
                        const cz_real *w, cz_real beta, cz_real *scratch);        /* y = conv + beta y */
@@ -107,6 +108,17 @@ typedef struct cz_backend_ops {
                          int64_t w);
     void (*avgpool2_bwd)(cz_backend *be, cz_real *dx, const cz_real *dy, int64_t planes, int64_t h,
                          int64_t w);                                             /* dx = .. */
+
+    /* 2x2 max pooling, stride 2, floor (as avg). arg (planes x H/2 x W/2)
+     * receives each window's argmax as an offset 0..3 (row-major in the
+     * window, first maximum on ties); bwd scatters dy there (dx =, zero
+     * elsewhere); gather picks xdot at the same places (the JVP). */
+    void (*maxpool2_fwd)(cz_backend *be, cz_real *y, cz_real *arg, const cz_real *x, int64_t planes,
+                         int64_t h, int64_t w);
+    void (*maxpool2_bwd)(cz_backend *be, cz_real *dx, const cz_real *dy, const cz_real *arg,
+                         int64_t planes, int64_t h, int64_t w);
+    void (*maxpool2_gather)(cz_backend *be, cz_real *ydot, const cz_real *xdot, const cz_real *arg,
+                            int64_t planes, int64_t h, int64_t w);
 
     /* Instance norm over each (sample, channel) plane of hw elements, affine
      * gamma/beta per channel, biased variance. Caches xhat (B,C,hw) and rstd

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../core/alloc.h"
 #include "data_internal.h"
@@ -60,7 +61,12 @@ cz_status cz_file_read(const char *path, const char *what, uint8_t **data, size_
                                         : "check the file's permissions",
                             "cannot open %s %s: %s", what, cz_path_tail(path), strerror(e));
     }
+    /* Sized from fstat when it is a regular file; grown as it reads otherwise. */
+    struct stat sb;
     size_t cap = 1 << 16, n = 0;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0 &&
+        (uint64_t)sb.st_size < SIZE_MAX / 2)
+        cap = (size_t)sb.st_size + 2;
     uint8_t *buf = cz_alloc(cap);
     cz_status st = CZ_OK;
     while (buf) {

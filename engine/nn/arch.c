@@ -4,6 +4,7 @@
  * per MLP layer weight then bias; the classifier last. */
 #include <string.h>
 
+#include "arch_eval.h"
 #include "model_internal.h"
 
 static const char *const arch_names[CZ_ARCH_COUNT] = {"mlp", "convnet", "alexnet", "vgg11",
@@ -90,12 +91,6 @@ cz_status cz_arch_build(const cz_model_spec *s, cz_backend *be, cz_layer *layers
     if ((unsigned)s->arch >= CZ_ARCH_COUNT)
         return cz_error_set(err, CZ_EINVAL, "known architectures: mlp, convnet, alexnet, vgg11, resnet18",
                             "unknown architecture id %d", (int)s->arch);
-    if (s->arch == CZ_ARCH_ALEXNET || s->arch == CZ_ARCH_VGG11 || s->arch == CZ_ARCH_RESNET18)
-        return cz_error_set(err, CZ_EUNSUPPORTED,
-                            "use arch \"convnet\" or \"mlp\" for now; the cross-architecture nets "
-                            "are planned but not in this build",
-                            "architecture \"%s\" is not available in this engine version",
-                            cz_arch_name(s->arch));
     if (s->channels < 1 || s->height < 1 || s->width < 1)
         return cz_error_set(err, CZ_EINVAL, "tabular data has shape 1x1xfeatures",
                             "input shape %dx%dx%d has an empty dimension", s->channels,
@@ -106,6 +101,12 @@ cz_status cz_arch_build(const cz_model_spec *s, cz_backend *be, cz_layer *layers
     if (s->hidden < 1)
         return cz_error_set(err, CZ_EINVAL, "pass a width of at least 1 (default 128)",
                             "%s width %d is not positive", cz_arch_name(s->arch), s->hidden);
+    if (s->arch == CZ_ARCH_ALEXNET)
+        return cz_arch_build_alexnet(s, be, layers, count, params, err);
+    if (s->arch == CZ_ARCH_VGG11)
+        return cz_arch_build_vgg11(s, be, layers, count, params, err);
+    if (s->arch == CZ_ARCH_RESNET18)
+        return cz_arch_build_resnet18(s, be, layers, count, params, err);
     if (s->arch == CZ_ARCH_MLP) {
         if (s->depth < 0 || s->depth > 16)
             return cz_error_set(err, CZ_EINVAL, "pass a depth from 0 to 16 (default 2)",

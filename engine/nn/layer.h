@@ -27,6 +27,7 @@
 
 #include "../backend/backend_impl.h"
 #include "../core/real.h"
+#include "../core/rng.h"
 
 typedef struct cz_layer cz_layer;
 
@@ -67,6 +68,9 @@ struct cz_layer {
     int64_t cache_per_row, tcache_per_row, scratch_elems;
     int64_t kernel, pad, stride;  /* conv2d */
     int64_t fan_in;               /* weight init bound 1/sqrt(fan_in); 0 = norm (gain 1, shift 0) */
+    /* Optional: initialises w (param_count) from rng instead of the fan_in
+     * rule; composite layers (a residual block) set it. */
+    void (*init)(const cz_layer *l, cz_rng *rng, cz_real *w);
 };
 
 static inline int64_t cz_layer_in_size(const cz_layer *l) { return l->in_c * l->in_h * l->in_w; }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/alloc.h"
+#include "arch_eval.h"
 #include "model_internal.h"
 
 struct cz_model {
@@ -16,11 +17,13 @@ struct cz_model {
     cz_layer layers[CZ_MAX_LAYERS];
     int n_layers;
     size_t params;
-    /* workspace for `cap` rows (tangent buffers when has_tangent) */
-    size_t cap;
-    int has_tangent;
-    cz_real *ws;
-    size_t ws_bytes;
+    /* two workspaces, each grown to the largest batch it served: the base
+     * (activations, caches, gradients) for `cap` rows, the tangent buffers
+     * for `tcap` rows; training on large batches then does not inflate the
+     * tangent part that only the unrolled loop needs */
+    size_t cap, tcap;
+    cz_real *ws, *tws;
+    size_t ws_bytes, tws_bytes;
     cz_real *act[CZ_MAX_LAYERS + 1], *tact[CZ_MAX_LAYERS + 1];
     cz_real *cache[CZ_MAX_LAYERS], *tcache[CZ_MAX_LAYERS];
     cz_real *dbuf[2], *tdbuf[2];
@@ -38,80 +41,95 @@ static int64_t max_row_size(const cz_model *m)
     return mx;
 }
 
-/* Carves the workspace; with base == NULL only counts elements. */
-static size_t carve(cz_model *m, cz_real *base, size_t rows, int tangent)
-{
-    size_t used = 0;
-#define TAKE(ptr, n)                                                                       \
+#define TAKE(base, used, ptr, n)                                                           \
     do {                                                                                   \
         size_t n_ = (size_t)(n);                                                           \
         if (base)                                                                          \
-            (ptr) = base + used;                                                           \
-        used += (n_ + 15) & ~(size_t)15; /* 64-byte aligned for float32 and float64 */    \
+            (ptr) = (base) + (used);                                                       \
+        (used) += (n_ + 15) & ~(size_t)15; /* 64-byte aligned for float32 and float64 */  \
     } while (0)
+
+/* Carves the base workspace for `rows` rows; with base == NULL only counts. */
+static size_t carve_base(cz_model *m, cz_real *base, size_t rows)
+{
+    size_t used = 0;
     for (int k = 0; k < m->n_layers; k++) {
         const cz_layer *l = &m->layers[k];
-        size_t out = rows * (size_t)cz_layer_out_size(l);
         if (l->in_place) {
             if (base)
                 m->act[k + 1] = m->act[k];
         } else {
-            TAKE(m->act[k + 1], out);
+            TAKE(base, used, m->act[k + 1], rows * (size_t)cz_layer_out_size(l));
         }
         if (l->cache_per_row)
-            TAKE(m->cache[k], rows * (size_t)l->cache_per_row);
-        if (!tangent)
-            continue;
+            TAKE(base, used, m->cache[k], rows * (size_t)l->cache_per_row);
+    }
+    size_t delta = rows * (size_t)max_row_size(m);
+    TAKE(base, used, m->dbuf[0], delta);
+    TAKE(base, used, m->dbuf[1], delta);
+    TAKE(base, used, m->probs, rows * (size_t)m->spec.classes);
+    int64_t scratch = 0;
+    for (int k = 0; k < m->n_layers; k++)
+        scratch = m->layers[k].scratch_elems > scratch ? m->layers[k].scratch_elems : scratch;
+    TAKE(base, used, m->scratch, scratch);
+    return used;
+}
+
+/* The tangent buffers (activation tangents, their caches, cotangent tangents). */
+static size_t carve_tangent(cz_model *m, cz_real *base, size_t rows)
+{
+    size_t used = 0;
+    for (int k = 0; k < m->n_layers; k++) {
+        const cz_layer *l = &m->layers[k];
         if (l->in_place) {
             if (base)
                 m->tact[k + 1] = m->tact[k];
         } else {
-            TAKE(m->tact[k + 1], out);
+            TAKE(base, used, m->tact[k + 1], rows * (size_t)cz_layer_out_size(l));
         }
         if (l->tcache_per_row)
-            TAKE(m->tcache[k], rows * (size_t)l->tcache_per_row);
+            TAKE(base, used, m->tcache[k], rows * (size_t)l->tcache_per_row);
     }
     size_t delta = rows * (size_t)max_row_size(m);
-    TAKE(m->dbuf[0], delta);
-    TAKE(m->dbuf[1], delta);
-    if (tangent) {
-        TAKE(m->tdbuf[0], delta);
-        TAKE(m->tdbuf[1], delta);
-    }
-    TAKE(m->probs, rows * (size_t)m->spec.classes);
-    int64_t scratch = 0;
-    for (int k = 0; k < m->n_layers; k++)
-        scratch = m->layers[k].scratch_elems > scratch ? m->layers[k].scratch_elems : scratch;
-    TAKE(m->scratch, scratch);
-#undef TAKE
+    TAKE(base, used, m->tdbuf[0], delta);
+    TAKE(base, used, m->tdbuf[1], delta);
     return used;
+}
+#undef TAKE
+
+/* Grows one workspace (*ws of *bytes, for *cap rows) to `rows` rows. */
+static cz_status grow(cz_model *m, cz_real **ws, size_t *bytes, size_t *cap, size_t rows,
+                      size_t (*carve)(cz_model *, cz_real *, size_t), const char *what,
+                      cz_error *err)
+{
+    if (rows <= *cap)
+        return CZ_OK;
+    size_t elems = carve(m, NULL, rows);
+    cz_real *fresh = m->be->ops->alloc(m->be, elems * sizeof(cz_real));
+    if (!fresh)
+        return cz_error_set(err, CZ_ENOMEM, "use a smaller batch or a smaller model",
+                            "out of memory for the model's %s workspace (%zu rows, %.1f MiB)", what,
+                            rows, (double)(elems * sizeof(cz_real)) / (1 << 20));
+    if (*ws)
+        m->be->ops->free(m->be, *ws);
+    *ws = fresh;
+    *bytes = elems * sizeof(cz_real);
+    *cap = rows;
+    carve(m, fresh, rows);
+    return CZ_OK;
 }
 
 cz_status cz_model_reserve(cz_model *m, size_t rows, int tangent, cz_error *err)
 {
-    if (rows <= m->cap && (!tangent || m->has_tangent))
-        return CZ_OK;
-    rows = rows > m->cap ? rows : m->cap;
-    tangent = tangent || m->has_tangent;
-    size_t elems = carve(m, NULL, rows, tangent);
-    cz_real *ws = m->be->ops->alloc(m->be, elems * sizeof(cz_real));
-    if (!ws)
-        return cz_error_set(err, CZ_ENOMEM, "use a smaller batch or a smaller model",
-                            "out of memory for the model workspace (%zu rows, %.1f MiB)", rows,
-                            (double)(elems * sizeof(cz_real)) / (1 << 20));
-    if (m->ws)
-        m->be->ops->free(m->be, m->ws);
-    m->ws = ws;
-    m->ws_bytes = elems * sizeof(cz_real);
-    m->cap = rows;
-    m->has_tangent = tangent;
-    carve(m, ws, rows, tangent);
-    return CZ_OK;
+    cz_status st = grow(m, &m->ws, &m->ws_bytes, &m->cap, rows, carve_base, "activation", err);
+    if (st == CZ_OK && tangent)
+        st = grow(m, &m->tws, &m->tws_bytes, &m->tcap, rows, carve_tangent, "tangent", err);
+    return st;
 }
 
 size_t cz_model_workspace_bytes(const cz_model *m)
 {
-    return m->ws_bytes;
+    return m->ws_bytes + m->tws_bytes;
 }
 
 const cz_layer *cz_model_layers(const cz_model *m, int *count)
@@ -147,6 +165,8 @@ void cz_model_free(cz_model *m)
         return;
     if (m->ws)
         m->be->ops->free(m->be, m->ws);
+    if (m->tws)
+        m->be->ops->free(m->be, m->tws);
     cz_free(m);
 }
 
@@ -181,7 +201,10 @@ const char *cz_model_describe(const cz_model *m, char *buf, size_t size)
     if (s->arch == CZ_ARCH_MLP)
         snprintf(buf, size, "MLP-%d (%d units, ReLU), %zu -> %d, %s params", s->depth, s->hidden,
                  cz_model_input_size(m), s->classes, count);
-    else
+    else if (s->arch != CZ_ARCH_CONVNET) {
+        char what[160];
+        snprintf(buf, size, "%s, %s params", cz_arch_describe_eval(s, what, sizeof what), count);
+    } else
         snprintf(buf, size, "ConvNet-%d (%d channels, %s), %dx%dx%d -> %d, %s params", s->depth,
                  s->hidden, s->instance_norm ? "instance norm" : "no norm", s->channels,
                  s->height, s->width, s->classes, count);
@@ -195,6 +218,10 @@ void cz_model_init(const cz_model *m, cz_rng *rng, cz_real *theta)
         cz_real *w = theta + l->param_offset;
         if (l->param_count == 0)
             continue;
+        if (l->init) {
+            l->init(l, rng, w);
+            continue;
+        }
         if (l->fan_in == 0) { /* norm: gains 1, shifts 0 */
             for (int64_t c = 0; c < l->in_c; c++) {
                 w[c] = 1;

@@ -83,4 +83,17 @@ cz_status cz_model_hvp(cz_model *m, const cz_real *theta, const cz_real *x,
 cz_status cz_model_predict(cz_model *m, const cz_real *theta, const cz_real *x, size_t n,
                            cz_real *probs, cz_error *err) CZ_WUR;
 
+/* Embeddings (added for DM, distribution matching; engine/nn/embed.c): the
+ * penultimate features, i.e. the input of the final linear layer (MLP: the
+ * last hidden layer after its ReLU; ConvNet: the flattened output of the last
+ * block). cz_model_embed_size values per example. */
+size_t cz_model_embed_size(const cz_model *m);
+/* feats[n x embed_size] = e(theta; x[n x input]). */
+cz_status cz_model_embed(cz_model *m, const cz_real *theta, const cz_real *x, size_t n,
+                         cz_real *feats, cz_error *err) CZ_WUR;
+/* grad_x[n x input] = (d e / d x)^T grad_feats (overwritten); theta is not
+ * differentiated (DM's networks are frozen). */
+cz_status cz_model_embed_vjp(cz_model *m, const cz_real *theta, const cz_real *x, size_t n,
+                             const cz_real *grad_feats, cz_real *grad_x, cz_error *err) CZ_WUR;
+
 #endif

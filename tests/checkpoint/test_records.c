@@ -79,7 +79,9 @@ Test(records, malformed_bodies_are_refused_with_pinned_messages)
     raw noname = {CKPT_TYPE_MODEL, "", 0, "", 0};
     expect(CZ_EFORMAT, "f.cdz is malformed: record 1's name is 0 bytes (1..255 allowed)", 1,
            &noname, 1, 0);
-    raw longname = {CKPT_TYPE_MODEL, "m", 256, "", 0};
+    static char n256[257];
+    memset(n256, 'n', 256);
+    raw longname = {CKPT_TYPE_MODEL, n256, 256, "", 0};
     expect(CZ_EFORMAT, "f.cdz is malformed: record 1's name is 256 bytes (1..255 allowed)", 1,
            &longname, 1, 0);
     raw nul = {CKPT_TYPE_MODEL, "a\0b", 3, "", 0};

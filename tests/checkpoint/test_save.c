@@ -255,7 +255,7 @@ Test(save, unwritable_folder_is_an_io_error_naming_the_path)
 Test(save, type_names_round_trip)
 {
     for (int t = CKPT_TYPE_FIRST; t <= CKPT_TYPE_LAST; t++)
-        cr_assert_eq(ckpt_type_from_name(ckpt_type_name((ckpt_type)t)), t);
+        cr_assert_eq((int)ckpt_type_from_name(ckpt_type_name((ckpt_type)t)), t);
     cr_assert_str_eq(ckpt_type_name(CKPT_TYPE_RUN), "run");
     cr_assert_str_eq(ckpt_type_name(CKPT_TYPE_GENERATOR), "generator");
     cr_assert_str_eq(ckpt_type_name((ckpt_type)0), "unknown");

@@ -73,6 +73,7 @@ static void cpu_init(void)
     cpu_register_xent(&cpu_ops);
     cpu_register_conv(&cpu_ops);
     cpu_register_norm(&cpu_ops);
+    cpu_register_maxpool(&cpu_ops);
     cpu_backend.ops = &cpu_ops;
     cpu_backend.threads = openblas_get_num_threads();
     describe(&cpu_backend);

@@ -12,5 +12,6 @@ void cpu_register_layers(cz_backend_ops *ops);
 void cpu_register_xent(cz_backend_ops *ops);
 void cpu_register_conv(cz_backend_ops *ops);
 void cpu_register_norm(cz_backend_ops *ops);
+void cpu_register_maxpool(cz_backend_ops *ops);
 
 #endif

@@ -1,8 +1,9 @@
 /* CPU layer kernels that are simple loops: bias, ReLU, 2x2 average pooling.
  * Convolution, instance norm and cross-entropy have files of their own. */
+#include "cpu_hot.h"
 #include "cpu_internal.h"
 
-static void cpu_bias_add(cz_backend *be, cz_real *y, const cz_real *b, int64_t rows, int64_t cols,
+CZ_HOT static void cpu_bias_add(cz_backend *be, cz_real *y, const cz_real *b, int64_t rows, int64_t cols,
                          int64_t inner)
 {
     (void)be;
@@ -29,21 +30,21 @@ static void cpu_bias_grad(cz_backend *be, cz_real *db, const cz_real *dy, int64_
     }
 }
 
-static void cpu_relu_fwd(cz_backend *be, cz_real *y, const cz_real *x, int64_t n)
+CZ_HOT static void cpu_relu_fwd(cz_backend *be, cz_real *y, const cz_real *x, int64_t n)
 {
     (void)be;
     for (int64_t i = 0; i < n; i++)
         y[i] = x[i] > 0 ? x[i] : 0;
 }
 
-static void cpu_relu_mask(cz_backend *be, cz_real *out, const cz_real *in, const cz_real *x, int64_t n)
+CZ_HOT static void cpu_relu_mask(cz_backend *be, cz_real *out, const cz_real *in, const cz_real *x, int64_t n)
 {
     (void)be;
     for (int64_t i = 0; i < n; i++)
         out[i] = x[i] > 0 ? in[i] : 0;
 }
 
-static void cpu_avgpool2_fwd(cz_backend *be, cz_real *y, const cz_real *x, int64_t planes, int64_t h,
+CZ_HOT static void cpu_avgpool2_fwd(cz_backend *be, cz_real *y, const cz_real *x, int64_t planes, int64_t h,
                              int64_t w)
 {
     (void)be;
@@ -59,7 +60,7 @@ static void cpu_avgpool2_fwd(cz_backend *be, cz_real *y, const cz_real *x, int64
     }
 }
 
-static void cpu_avgpool2_bwd(cz_backend *be, cz_real *dx, const cz_real *dy, int64_t planes, int64_t h,
+CZ_HOT static void cpu_avgpool2_bwd(cz_backend *be, cz_real *dx, const cz_real *dy, int64_t planes, int64_t h,
                              int64_t w)
 {
     (void)be;
@@ -82,6 +83,7 @@ static void cpu_avgpool2_bwd(cz_backend *be, cz_real *dx, const cz_real *dy, int
     }
 }
 
+CZ_HOT_TABLE_BEGIN
 void cpu_register_layers(cz_backend_ops *ops)
 {
     ops->bias_add = cpu_bias_add;
@@ -91,3 +93,4 @@ void cpu_register_layers(cz_backend_ops *ops)
     ops->avgpool2_fwd = cpu_avgpool2_fwd;
     ops->avgpool2_bwd = cpu_avgpool2_bwd;
 }
+CZ_HOT_TABLE_END

@@ -5,9 +5,10 @@
  * so outputs may alias the inputs the headers allow. Sums run in double. */
 #include <math.h>
 
+#include "cpu_hot.h"
 #include "cpu_internal.h"
 
-static void cpu_inorm_fwd(cz_backend *be, const cz_norm_shape *s, cz_real *y, cz_real *xhat,
+CZ_HOT static void cpu_inorm_fwd(cz_backend *be, const cz_norm_shape *s, cz_real *y, cz_real *xhat,
                           cz_real *rstd, const cz_real *x, const cz_real *gamma,
                           const cz_real *beta)
 {
@@ -36,7 +37,7 @@ static void cpu_inorm_fwd(cz_backend *be, const cz_norm_shape *s, cz_real *y, cz
     }
 }
 
-static void cpu_inorm_vjp(cz_backend *be, const cz_norm_shape *s, cz_real *dx, cz_real *dgamma,
+CZ_HOT static void cpu_inorm_vjp(cz_backend *be, const cz_norm_shape *s, cz_real *dx, cz_real *dgamma,
                           cz_real *dbeta, const cz_real *dy, const cz_real *xhat,
                           const cz_real *rstd, const cz_real *gamma)
 {
@@ -65,7 +66,7 @@ static void cpu_inorm_vjp(cz_backend *be, const cz_norm_shape *s, cz_real *dx, c
     }
 }
 
-static void cpu_inorm_jvp(cz_backend *be, const cz_norm_shape *s, cz_real *ydot, cz_real *xhat_dot,
+CZ_HOT static void cpu_inorm_jvp(cz_backend *be, const cz_norm_shape *s, cz_real *ydot, cz_real *xhat_dot,
                           cz_real *rstd_dot, const cz_real *xdot, const cz_real *xhat,
                           const cz_real *rstd, const cz_real *gamma, const cz_real *gamma_dot,
                           const cz_real *beta_dot)
@@ -98,7 +99,7 @@ static void cpu_inorm_jvp(cz_backend *be, const cz_norm_shape *s, cz_real *ydot,
     }
 }
 
-static void cpu_inorm_jvp_vjp(cz_backend *be, const cz_norm_shape *s, cz_real *dx_dot,
+CZ_HOT static void cpu_inorm_jvp_vjp(cz_backend *be, const cz_norm_shape *s, cz_real *dx_dot,
                               cz_real *dgamma_dot, cz_real *dbeta_dot, const cz_real *dy,
                               const cz_real *dy_dot, const cz_real *xhat, const cz_real *xhat_dot,
                               const cz_real *rstd, const cz_real *rstd_dot, const cz_real *gamma,
@@ -144,6 +145,7 @@ static void cpu_inorm_jvp_vjp(cz_backend *be, const cz_norm_shape *s, cz_real *d
     }
 }
 
+CZ_HOT_TABLE_BEGIN
 void cpu_register_norm(cz_backend_ops *ops)
 {
     ops->inorm_fwd = cpu_inorm_fwd;
@@ -151,3 +153,4 @@ void cpu_register_norm(cz_backend_ops *ops)
     ops->inorm_jvp = cpu_inorm_jvp;
     ops->inorm_jvp_vjp = cpu_inorm_jvp_vjp;
 }
+CZ_HOT_TABLE_END

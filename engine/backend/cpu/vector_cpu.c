@@ -4,16 +4,17 @@
 #include <math.h>
 #include <string.h>
 
+#include "cpu_hot.h"
 #include "cpu_internal.h"
 
-static void cpu_axpy(cz_backend *be, int64_t n, cz_real alpha, const cz_real *x, cz_real *y)
+CZ_HOT static void cpu_axpy(cz_backend *be, int64_t n, cz_real alpha, const cz_real *x, cz_real *y)
 {
     (void)be;
     for (int64_t i = 0; i < n; i++)
         y[i] += alpha * x[i];
 }
 
-static void cpu_axpby(cz_backend *be, int64_t n, cz_real alpha, const cz_real *x, cz_real beta,
+CZ_HOT static void cpu_axpby(cz_backend *be, int64_t n, cz_real alpha, const cz_real *x, cz_real beta,
                       cz_real *y)
 {
     (void)be;
@@ -21,7 +22,7 @@ static void cpu_axpby(cz_backend *be, int64_t n, cz_real alpha, const cz_real *x
         y[i] = alpha * x[i] + beta * y[i];
 }
 
-static void cpu_scale(cz_backend *be, int64_t n, cz_real alpha, cz_real *x)
+CZ_HOT static void cpu_scale(cz_backend *be, int64_t n, cz_real alpha, cz_real *x)
 {
     (void)be;
     for (int64_t i = 0; i < n; i++)
@@ -74,7 +75,7 @@ static void cpu_gather_rows(cz_backend *be, cz_real *dst, const cz_real *src, co
         memcpy(dst + i * row_len, src + idx[i] * row_len, (size_t)row_len * sizeof(cz_real));
 }
 
-static void cpu_scatter_add_rows(cz_backend *be, cz_real *dst, const cz_real *src, const int64_t *idx,
+CZ_HOT static void cpu_scatter_add_rows(cz_backend *be, cz_real *dst, const cz_real *src, const int64_t *idx,
                                  int64_t n_idx, int64_t row_len, cz_real alpha)
 {
     (void)be;
@@ -86,7 +87,7 @@ static void cpu_scatter_add_rows(cz_backend *be, cz_real *dst, const cz_real *sr
     }
 }
 
-static void cpu_sgd_step(cz_backend *be, int64_t n, cz_real *p, const cz_real *g, cz_real *v,
+CZ_HOT static void cpu_sgd_step(cz_backend *be, int64_t n, cz_real *p, const cz_real *g, cz_real *v,
                          cz_real lr, cz_real mom, cz_real wd, int nesterov)
 {
     (void)be;
@@ -100,6 +101,7 @@ static void cpu_sgd_step(cz_backend *be, int64_t n, cz_real *p, const cz_real *g
     }
 }
 
+CZ_HOT_TABLE_BEGIN
 void cpu_register_vector(cz_backend_ops *ops)
 {
     ops->axpy = cpu_axpy;
@@ -113,3 +115,4 @@ void cpu_register_vector(cz_backend_ops *ops)
     ops->scatter_add_rows = cpu_scatter_add_rows;
     ops->sgd_step = cpu_sgd_step;
 }
+CZ_HOT_TABLE_END

@@ -136,9 +136,10 @@ Test(csv_errors, a_missing_or_mismatched_split_file)
     cr_assert_eq(cz_dataset_load_csv_text(text, strlen(text), "x.csv", &o, &d, &err), CZ_EIO);
     cr_assert(strstr(err.msg, "cannot open split file /nonexistent/pima.split"), "%s", err.msg);
 
-    char dir[] = "/tmp/cz_split_XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char path[64];
+    char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/cz_csv_errors_%ld", (long)getpid());
+    cr_assert_eq(mkdir(dir, 0700), 0, "mkdir %s", dir);
+    char path[128];
     snprintf(path, sizeof path, "%s/x.split", dir);
     FILE *f = fopen(path, "w");
     fputs("split\ntrain\ntrain\nval\n", f);

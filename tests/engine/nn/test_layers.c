@@ -3,6 +3,7 @@
  * broken derivative must fail the same check. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "backend/backend.h"
 #include "layer_check.h"
@@ -109,4 +110,36 @@ Test(layers, canary_checker_catches_broken_derivatives)
     e = layer_check(&l, 2, 22);
     cr_expect_gt(e.jvp_vjp.err, 1e-3, "missing second-order terms went unnoticed (%.3g)", e.jvp_vjp.err);
     cr_expect_lt(e.vjp.err, TOL, "the VJP was not broken");
+}
+
+/* The CPU conv works in chunks of examples; a batch spanning several chunks
+ * must give what one example at a time gives. */
+Test(layers, conv2d_chunked_batch_equals_per_example)
+{
+    cz_backend *be = cz_backend_cpu();
+    cz_layer l = cz_layer_conv2d(be, 16, 32, 32, 16, 3, 1, 1);
+    int64_t batch = 13, in = cz_layer_in_size(&l), out = cz_layer_out_size(&l);
+    cr_assert_lt(l.scratch_elems, batch * (16 * 9 + 16) * 1024, "the batch spans several chunks");
+    cz_real *x = calloc((size_t)(batch * in), sizeof *x), *w = calloc(l.param_count, sizeof *w);
+    cz_real *dy = calloc((size_t)(batch * out), sizeof *dy), *y = calloc((size_t)(batch * out), sizeof *y);
+    cz_real *dx = calloc((size_t)(batch * in), sizeof *dx), *dw = calloc(l.param_count, sizeof *dw);
+    cz_real *y1 = calloc((size_t)out, sizeof *y1), *dx1 = calloc((size_t)in, sizeof *dx1);
+    cz_real *dw1 = calloc(l.param_count, sizeof *dw1), *scratch = calloc((size_t)l.scratch_elems, sizeof *scratch);
+    gc_fill(x, (size_t)(batch * in), 31, -1, 1);
+    gc_fill(w, l.param_count, 32, -0.3, 0.3);
+    gc_fill(dy, (size_t)(batch * out), 33, -1, 1);
+    cz_layer_ctx all = {be, batch, NULL, NULL, scratch}, one = {be, 1, NULL, NULL, scratch};
+    l.ops->forward(&l, &all, y, x, w);
+    l.ops->vjp(&l, &all, dx, dw, dy, x, y, w);
+    for (int64_t b = 0; b < batch; b++) {
+        l.ops->forward(&l, &one, y1, x + b * in, w);
+        l.ops->vjp(&l, &one, dx1, dw1, dy + b * out, x + b * in, y1, w);
+        gc_report r = gc_compare(y + b * out, y1, (size_t)out);
+        cr_assert_lt(r.err, 1e-13, "forward of example %ld: %.3g", (long)b, r.err);
+        r = gc_compare(dx + b * in, dx1, (size_t)in);
+        cr_assert_lt(r.err, 1e-13, "input gradient of example %ld: %.3g", (long)b, r.err);
+    }
+    gc_report r = gc_compare(dw, dw1, l.param_count); /* dw1 accumulated over the examples */
+    cr_expect_lt(r.err, 1e-12, "weight gradient: %.3g", r.err);
+    free(x), free(w), free(dy), free(y), free(dx), free(dw), free(y1), free(dx1), free(dw1), free(scratch);
 }

@@ -1,0 +1,364 @@
+/* MTT run: creation, the outer iteration with its guards, encoding. */
+#include "mtt.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../autodiff/unroll.h"
+#include "../core/alloc.h"
+#include "common.h"
+#include "mtt_impl.h"
+#include "outer_opt.h"
+
+cz_mtt_config cz_mtt_config_default(void)
+{
+    /* Tuned on the validation splits of pima and wdbc (docs/methods.md). */
+    return (cz_mtt_config){.ipc = 10, .iterations = 300, .syn_steps = 10, .expert_epochs = 4,
+                           .max_start_epoch = 0, .batch_syn = 0, .lr_img = 1.0, .lr_lr = 1e-6,
+                           .lr_init = 0.0, .momentum = 0.5, .truncate = 0,
+                           .class_weights = true, .seed = 0};
+}
+
+double cz_mtt_auto_lr_init(const cz_dataset *d, double lr_teacher, int batch_teacher,
+                           int expert_epochs, int syn_steps)
+{
+    size_t n = d->split[CZ_TRAIN].rows;
+    size_t b = batch_teacher > 0 && (size_t)batch_teacher < n ? (size_t)batch_teacher : n;
+    double steps_per_epoch = (double)((n + b - 1) / (b ? b : 1));
+    return lr_teacher * expert_epochs * steps_per_epoch / syn_steps;
+}
+
+/* Fills the autos and checks every value against d and e. */
+cz_status cz_mtt_resolve_config(const cz_dataset *d, const cz_experts *e, cz_mtt_config *c,
+                                cz_error *err)
+{
+    if (c->syn_steps < 1)
+        return cz_error_set(err, CZ_EINVAL, "pass syn_steps >= 1 (20 is usual)",
+                            "mtt: syn_steps = %d", c->syn_steps);
+    if (c->expert_epochs < 1 || c->expert_epochs > e->epochs)
+        return cz_error_set(err, CZ_EINVAL, "pass expert_epochs between 1 and the experts' epochs",
+                            "mtt: expert_epochs = %d but the experts have %d epochs",
+                            c->expert_epochs, e->epochs);
+    int most = e->epochs - c->expert_epochs + 1;
+    if (c->max_start_epoch == 0)
+        c->max_start_epoch = most < 10 ? most : 10;
+    if (c->max_start_epoch < 1 || c->max_start_epoch > most)
+        return cz_error_set(err, CZ_EINVAL,
+                            "lower max_start_epoch or expert_epochs, or train the experts longer",
+                            "mtt: max_start_epoch %d + expert_epochs %d needs experts of at least "
+                            "%d epochs; they have %d",
+                            c->max_start_epoch, c->expert_epochs,
+                            c->max_start_epoch + c->expert_epochs - 1, e->epochs);
+    if (c->iterations < 0 || c->batch_syn < 0 || c->truncate < 0 || c->truncate > c->syn_steps)
+        return cz_error_set(err, CZ_EINVAL,
+                            "iterations >= 0, batch_syn >= 0 (0 = all), 0 <= truncate <= syn_steps",
+                            "mtt: iterations %lld, batch_syn %d, truncate %d (syn_steps %d)",
+                            (long long)c->iterations, c->batch_syn, c->truncate, c->syn_steps);
+    if (!(c->lr_img > 0) || !isfinite(c->lr_img) || !(c->lr_lr >= 0) || !isfinite(c->lr_lr))
+        return cz_error_set(err, CZ_EINVAL, "pass lr_img > 0 and lr_lr >= 0",
+                            "mtt: lr_img = %g, lr_lr = %g", c->lr_img, c->lr_lr);
+    if (!(c->momentum >= 0 && c->momentum < 1))
+        return cz_error_set(err, CZ_EINVAL, "pass momentum in [0, 1) (0.5 is usual)",
+                            "mtt: momentum = %g", c->momentum);
+    if (!isfinite(c->lr_init))
+        return cz_error_set(err, CZ_EINVAL, "pass a positive lr_init, or 0 for auto",
+                            "mtt: lr_init = %g", c->lr_init);
+    if (c->lr_init <= 0)
+        c->lr_init = cz_mtt_auto_lr_init(d, e->lr, e->batch, c->expert_epochs, c->syn_steps);
+    if (d->classes > CZ_MTT_MAX_CLASSES)
+        return cz_error_set(err, CZ_EUNSUPPORTED, NULL, "mtt: %d classes (at most %d)",
+                            d->classes, CZ_MTT_MAX_CLASSES);
+    return CZ_OK;
+}
+
+cz_status cz_mtt_check_pairing(const cz_dataset *d, const cz_experts *e, cz_error *err)
+{
+    cz_status st = cz_spec_check_dataset(&e->spec, d, err);
+    if (st != CZ_OK) {
+        cz_error_prefix(err, "experts");
+        return st;
+    }
+    if (e->train_rows != d->split[CZ_TRAIN].rows)
+        return cz_error_set(err, CZ_EINVAL, "train the experts on this dataset",
+                            "the experts were trained on %zu rows; dataset \"%s\" has %zu "
+                            "training rows",
+                            e->train_rows, d->name, d->split[CZ_TRAIN].rows);
+    return CZ_OK;
+}
+
+void cz_mtt_free(cz_mtt **r)
+{
+    if (!r || !*r)
+        return;
+    cz_mtt *s = *r;
+    cz_unroll_free(s->u);
+    cz_model_free(s->m);
+    cz_free(s->x);
+    cz_free(s->x_buf);
+    cz_free(s->grad_x);
+    cz_free(s->cand_x);
+    cz_free(s->cand_buf);
+    cz_free(s->y);
+    cz_free(s->history);
+    cz_free(s);
+    *r = NULL;
+}
+
+/* Everything but the initial X: shared by new and deserialise. */
+cz_status cz_mtt_alloc(const cz_dataset *d, const cz_experts *e, const cz_mtt_config *cfg,
+                           cz_backend *be, cz_mtt **out, cz_error *err)
+{
+    cz_mtt *r = cz_calloc(1, sizeof *r);
+    if (!r)
+        return cz_error_set(err, CZ_ENOMEM, NULL, "no memory for an MTT run");
+    r->cfg = *cfg;
+    r->d = d;
+    r->e = e;
+    r->be = be;
+    r->rows = (size_t)cfg->ipc * (size_t)d->classes;
+    r->features = d->features;
+    size_t nx = r->rows * r->features;
+    r->x = cz_calloc(nx, sizeof *r->x);
+    r->x_buf = cz_calloc(nx, sizeof *r->x_buf);
+    r->grad_x = cz_calloc(nx, sizeof *r->grad_x);
+    r->cand_x = cz_calloc(nx, sizeof *r->cand_x);
+    r->cand_buf = cz_calloc(nx, sizeof *r->cand_buf);
+    r->y = cz_calloc(r->rows, sizeof *r->y);
+    cz_status st = CZ_OK;
+    if (!r->x || !r->x_buf || !r->grad_x || !r->cand_x || !r->cand_buf || !r->y)
+        st = cz_error_set(err, CZ_ENOMEM, "lower ipc", "no memory for %zu synthetic rows",
+                          r->rows);
+    if (st == CZ_OK)
+        st = cz_model_new(&e->spec, be, &r->m, err);
+    if (st == CZ_OK)
+        st = cz_dataset_digest(d, r->data_digest, err);
+    if (st == CZ_OK)
+        st = cz_experts_digest(e, r->experts_digest, err);
+    if (st != CZ_OK) {
+        cz_mtt_free(&r);
+        return st;
+    }
+    if (cfg->class_weights)
+        cz_prior_class_weights(d, r->class_w);
+    *out = r;
+    return CZ_OK;
+}
+
+cz_status cz_mtt_new(const cz_dataset *d, const cz_experts *e, const cz_mtt_config *cfg,
+                     cz_backend *be, cz_mtt **out, cz_error *err)
+{
+    *out = NULL;
+    cz_mtt_config c = *cfg;
+    cz_status st = cz_mtt_check_pairing(d, e, err);
+    if (st == CZ_OK)
+        st = cz_mtt_resolve_config(d, e, &c, err);
+    if (st == CZ_OK)
+        st = cz_check_ipc(d, c.ipc, err);
+    if (st != CZ_OK)
+        return st;
+    cz_mtt *r = NULL;
+    st = cz_mtt_alloc(d, e, &c, be, &r, err);
+    if (st != CZ_OK)
+        return st;
+    cz_rng_seed(&r->rng, c.seed);
+    st = cz_pick_real_rows(d, c.ipc, &r->rng, r->x, r->y, err);
+    if (st != CZ_OK) {
+        cz_mtt_free(&r);
+        return st;
+    }
+    r->lr = c.lr_init;
+    *out = r;
+    return CZ_OK;
+}
+
+/* (Re)builds the unroll when the cancel token changes: it polls the token it
+ * was built with. */
+static cz_status ensure_unroll(cz_mtt *r, const cz_cancel *cancel, cz_error *err)
+{
+    if (r->u && r->u_cancel == cancel)
+        return CZ_OK;
+    cz_unroll_free(r->u);
+    r->u = NULL;
+    cz_unroll_opts o = {.steps = r->cfg.syn_steps, .batch = r->cfg.batch_syn,
+                        .truncate = r->cfg.truncate,
+                        .class_weight = r->cfg.class_weights ? r->class_w : NULL,
+                        .augment = NULL, .cancel = cancel};
+    cz_status st = cz_unroll_new(r->m, r->rows, &o, &r->u, err);
+    r->u_cancel = st == CZ_OK ? cancel : NULL;
+    return st;
+}
+
+static cz_status history_push(cz_mtt *r, double loss, cz_error *err)
+{
+    if (r->iteration >= r->hist_cap) {
+        int64_t cap = r->hist_cap ? r->hist_cap * 2 : 256;
+        double *h = cz_realloc(r->history, (size_t)r->hist_cap * sizeof *h,
+                               (size_t)cap * sizeof *h);
+        if (!h)
+            return cz_error_set(err, CZ_ENOMEM, NULL, "no memory for %lld loss values",
+                                (long long)cap);
+        r->history = h;
+        r->hist_cap = cap;
+    }
+    r->history[r->iteration] = loss;
+    return CZ_OK;
+}
+
+static void note_skip(cz_mtt *r, const char *why)
+{
+    r->skipped++;
+    snprintf(r->last_skip, sizeof r->last_skip, "iteration %lld: %.200s",
+             (long long)r->iteration + 1, why);
+}
+
+/* Applies the outer step when its result is finite; returns 0 when skipped. */
+static int apply_update(cz_mtt *r, double grad_lr)
+{
+    size_t nx = r->rows * r->features;
+    cz_sgdm_candidate(r->x, r->x_buf, r->grad_x, nx, r->cfg.lr_img, r->cfg.momentum, r->cand_x,
+                      r->cand_buf);
+    if (!cz_all_finite(r->cand_x, nx) || !cz_all_finite(r->cand_buf, nx)) {
+        note_skip(r, "the step on X would not be finite (lower lr_img)");
+        return 0;
+    }
+    cz_real *t = r->x;
+    r->x = r->cand_x;
+    r->cand_x = t;
+    t = r->x_buf;
+    r->x_buf = r->cand_buf;
+    r->cand_buf = t;
+    double buf = r->cfg.momentum * r->lr_buf + grad_lr;
+    double lr = r->lr - r->cfg.lr_lr * buf;
+    if (lr > 0 && isfinite(lr)) {
+        r->lr = lr;
+        r->lr_buf = buf;
+    } else {
+        r->lr *= 0.5;
+        r->lr_buf = 0;
+        r->lr_halved++;
+    }
+    return 1;
+}
+
+/* One whole iteration, or an error / interrupt with the state untouched. */
+static cz_status iterate(cz_mtt *r, cz_error *err)
+{
+    const cz_experts *e = r->e;
+    cz_rng saved = r->rng;
+    int k = (int)cz_rng_below(&r->rng, (uint64_t)e->count);
+    int t = (int)cz_rng_below(&r->rng, (uint64_t)r->cfg.max_start_epoch);
+    const cz_real *start = cz_experts_at(e, k, t);
+    const cz_real *target = cz_experts_at(e, k, t + r->cfg.expert_epochs);
+    double loss = NAN, grad_lr = NAN;
+    cz_real loss_r = NAN, glr_r = NAN;
+    cz_error inner;
+    cz_error_clear(&inner);
+    cz_status st = cz_unroll_match_grad(r->u, start, target, r->x, r->y, (cz_real)r->lr, &r->rng,
+                                        &loss_r, r->grad_x, &glr_r, &inner);
+    if (st != CZ_OK && st != CZ_ENUMERIC) {
+        r->rng = saved;
+        if (err)
+            *err = inner;
+        return st;
+    }
+    loss = loss_r;
+    grad_lr = glr_r;
+    int applied = 0;
+    if (st == CZ_ENUMERIC)
+        note_skip(r, inner.msg);
+    else if (!isfinite(loss) || !isfinite(grad_lr) ||
+             !cz_all_finite(r->grad_x, r->rows * r->features))
+        note_skip(r, "the matching loss or its gradient is not finite (lower lr_img or lr_init)");
+    else
+        applied = apply_update(r, grad_lr);
+    st = history_push(r, applied ? loss : NAN, err);
+    if (st != CZ_OK) {
+        r->rng = saved;
+        return st;
+    }
+    r->iteration++;
+    return CZ_OK;
+}
+
+static cz_status interrupted(const cz_mtt *r, cz_error *err)
+{
+    return cz_error_set(err, CZ_EINTERRUPTED, "continue the run to go on from here",
+                        "distillation interrupted after iteration %lld of %lld",
+                        (long long)r->iteration, (long long)r->cfg.iterations);
+}
+
+cz_status cz_mtt_step(cz_mtt *r, int64_t n, const cz_cancel *cancel, cz_progress_fn progress,
+                      void *progress_user, cz_error *err)
+{
+    if (n < 0)
+        n = r->cfg.iterations > r->iteration ? r->cfg.iterations - r->iteration : 0;
+    cz_status st = ensure_unroll(r, cancel, err);
+    for (int64_t i = 0; st == CZ_OK && i < n; i++) {
+        if (cz_cancel_requested(cancel))
+            return interrupted(r, err);
+        st = iterate(r, err);
+        if (st == CZ_EINTERRUPTED)
+            return interrupted(r, err);
+        if (st != CZ_OK)
+            return st;
+        if (progress) {
+            cz_progress p = {.phase = "distill", .step = r->iteration,
+                             .total = r->cfg.iterations, .loss = r->history[r->iteration - 1],
+                             .lr = r->lr, .metric = NAN};
+            if (progress(&p, progress_user))
+                return interrupted(r, err);
+        }
+    }
+    return st;
+}
+
+static double last_finite(const cz_mtt *r)
+{
+    for (int64_t i = r->iteration - 1; i >= 0; i--)
+        if (isfinite(r->history[i]))
+            return r->history[i];
+    return NAN;
+}
+
+void cz_mtt_info_get(const cz_mtt *r, cz_mtt_info *out)
+{
+    memset(out, 0, sizeof *out);
+    out->iteration = r->iteration;
+    out->planned = r->cfg.iterations;
+    out->skipped = r->skipped;
+    out->lr_halved = r->lr_halved;
+    out->loss = last_finite(r);
+    out->lr = r->lr;
+    memcpy(out->last_skip, r->last_skip, sizeof out->last_skip);
+}
+
+const cz_mtt_config *cz_mtt_config_of(const cz_mtt *r) { return &r->cfg; }
+const cz_real *cz_mtt_x(const cz_mtt *r) { return r->x; }
+const int32_t *cz_mtt_y(const cz_mtt *r) { return r->y; }
+double cz_mtt_lr(const cz_mtt *r) { return r->lr; }
+
+const double *cz_mtt_history(const cz_mtt *r, int64_t *len)
+{
+    *len = r->iteration;
+    return r->history;
+}
+
+cz_status cz_mtt_synthetic(const cz_mtt *r, cz_synthetic **out, cz_error *err)
+{
+    const cz_dataset *d = r->d;
+    cz_status st = cz_synthetic_new("mtt", r->cfg.ipc, d->classes, d->channels, d->height,
+                                    d->width, out, err);
+    if (st != CZ_OK)
+        return st;
+    cz_synthetic *s = *out;
+    memcpy(s->x, r->x, r->rows * r->features * sizeof *s->x);
+    memcpy(s->y, r->y, r->rows * sizeof *s->y);
+    snprintf(s->backend, sizeof s->backend, "%s", cz_backend_name(r->be));
+    s->iterations = r->iteration;
+    s->lr = r->lr;
+    st = cz_synthetic_set_history(s, r->history, r->iteration, err);
+    if (st != CZ_OK)
+        cz_synthetic_free(out);
+    return st;
+}

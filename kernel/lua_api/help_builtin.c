@@ -1,0 +1,92 @@
+/* Standard library help texts; see help_builtin.h. Wording follows the
+ * Lua 5.4 reference manual, shortened. */
+#include "help_builtin.h"
+
+#include <string.h>
+
+static const help_entry entries[] = {
+    {"print", "print(...)", "Writes its arguments, converted with tostring and separated by tabs, "
+                            "to the cell's output (stdout stream), then a newline."},
+    {"input", "input([prompt [, {password = false}]]) -> string",
+     "Asks the user for one line through the notebook (password = true hides what is typed)."},
+    {"assert", "assert(v [, message]) -> v, ...", "Raises an error if v is false or nil; otherwise returns all its arguments."},
+    {"error", "error(message [, level])", "Raises an error with message as the error object."},
+    {"pcall", "pcall(f, ...) -> ok, ...", "Calls f in protected mode: returns false and the error instead of raising."},
+    {"xpcall", "xpcall(f, handler, ...) -> ok, ...", "Like pcall, with handler called on the error object."},
+    {"type", "type(v) -> string", "The type of v: \"nil\", \"number\", \"string\", \"boolean\", \"table\", \"function\", \"thread\" or \"userdata\"."},
+    {"tostring", "tostring(v) -> string", "Converts v to a string (uses __tostring when present)."},
+    {"tonumber", "tonumber(v [, base]) -> number or nil", "Converts v to a number, or nil if it cannot."},
+    {"pairs", "pairs(t) -> iterator", "Iterates over all key-value pairs of t (in no particular order)."},
+    {"ipairs", "ipairs(t) -> iterator", "Iterates over t[1], t[2], ... up to the first nil."},
+    {"next", "next(t [, k]) -> k2, v2", "The key and value after k in t (the first pair when k is nil)."},
+    {"select", "select(n, ...) -> ...", "The arguments after the n-th; select('#', ...) counts them."},
+    {"rawget", "rawget(t, k) -> v", "t[k] without metamethods."},
+    {"rawset", "rawset(t, k, v) -> t", "t[k] = v without metamethods."},
+    {"rawequal", "rawequal(a, b) -> boolean", "a == b without metamethods."},
+    {"rawlen", "rawlen(v) -> integer", "Length of a table or string without metamethods."},
+    {"setmetatable", "setmetatable(t, mt) -> t", "Sets the metatable of t (a __mime field makes t show richly)."},
+    {"getmetatable", "getmetatable(v) -> mt", "The metatable of v, or nil."},
+    {"require", "require(name) -> module", "Loads a Lua module from package.path once and returns it."},
+    {"load", "load(chunk [, name [, mode [, env]]]) -> f", "Compiles a string (or reader function) into a function."},
+    {"dofile", "dofile(filename) -> ...", "Runs a Lua source file and returns its values."},
+    {"collectgarbage", "collectgarbage([opt]) -> ...", "Controls the garbage collector; \"count\" gives memory in use (KB)."},
+    {"string.format", "string.format(fmt, ...) -> string", "Formats values like C's printf: %d %5.2f %s %q %x."},
+    {"string.rep", "string.rep(s, n [, sep]) -> string", "s repeated n times, separated by sep."},
+    {"string.sub", "string.sub(s, i [, j]) -> string", "The substring from i to j (negative counts from the end)."},
+    {"string.upper", "string.upper(s) -> string", "s in upper case."},
+    {"string.lower", "string.lower(s) -> string", "s in lower case."},
+    {"string.len", "string.len(s) -> integer", "The length of s in bytes."},
+    {"string.find", "string.find(s, pattern [, init [, plain]]) -> start, end, ...", "Finds the first match of a Lua pattern."},
+    {"string.match", "string.match(s, pattern [, init]) -> captures", "The captures of the first match of pattern."},
+    {"string.gmatch", "string.gmatch(s, pattern) -> iterator", "Iterates over all matches of pattern."},
+    {"string.gsub", "string.gsub(s, pattern, repl [, n]) -> string, count", "Replaces matches of pattern by repl."},
+    {"string.byte", "string.byte(s [, i [, j]]) -> codes", "The byte values of s[i..j]."},
+    {"string.char", "string.char(...) -> string", "A string of the given byte values."},
+    {"string.reverse", "string.reverse(s) -> string", "s reversed (bytes)."},
+    {"table.insert", "table.insert(t, [pos,] v)", "Inserts v at pos (default: the end) of list t."},
+    {"table.remove", "table.remove(t [, pos]) -> v", "Removes and returns t[pos] (default: the last)."},
+    {"table.concat", "table.concat(t [, sep [, i [, j]]]) -> string", "Joins the strings of a list."},
+    {"table.sort", "table.sort(t [, less])", "Sorts a list in place."},
+    {"table.unpack", "table.unpack(t [, i [, j]]) -> ...", "Returns t[i], ..., t[j]."},
+    {"table.pack", "table.pack(...) -> t", "A table of the arguments, with n = their count."},
+    {"table.move", "table.move(a1, f, e, t [, a2]) -> a2", "Copies a1[f..e] into a2[t..]."},
+    {"math.floor", "math.floor(x) -> integer", "The largest integer <= x."},
+    {"math.ceil", "math.ceil(x) -> integer", "The smallest integer >= x."},
+    {"math.abs", "math.abs(x) -> number", "The absolute value of x."},
+    {"math.max", "math.max(x, ...) -> number", "The largest argument."},
+    {"math.min", "math.min(x, ...) -> number", "The smallest argument."},
+    {"math.sqrt", "math.sqrt(x) -> number", "The square root of x."},
+    {"math.exp", "math.exp(x) -> number", "e to the power x."},
+    {"math.log", "math.log(x [, base]) -> number", "The logarithm of x (natural by default)."},
+    {"math.random", "math.random([m [, n]]) -> number", "A pseudo-random number: float in [0,1), or integer in [m, n]."},
+    {"math.randomseed", "math.randomseed([x [, y]])", "Seeds math.random."},
+    {"math.tointeger", "math.tointeger(x) -> integer or nil", "x as an integer if it has an exact one."},
+    {"math.type", "math.type(x) -> string", "\"integer\", \"float\", or nil when x is not a number."},
+    {"math.huge", "math.huge", "Infinity (a float larger than any other)."},
+    {"math.pi", "math.pi", "The value of pi."},
+    {"os.time", "os.time([t]) -> integer", "The current time (or that of date table t) in seconds."},
+    {"os.clock", "os.clock() -> number", "CPU time used by the kernel, in seconds."},
+    {"os.date", "os.date([format [, time]]) -> string or table", "Formats a date like C's strftime."},
+    {"os.getenv", "os.getenv(name) -> string or nil", "The value of an environment variable."},
+    {"os.remove", "os.remove(path) -> true or nil, message", "Deletes a file."},
+    {"os.rename", "os.rename(old, new) -> true or nil, message", "Renames a file."},
+    {"io.open", "io.open(path [, mode]) -> file", "Opens a file (mode \"r\", \"w\", \"a\", with \"b\" for binary)."},
+    {"io.lines", "io.lines(path, ...) -> iterator", "Iterates over the lines of a file."},
+    {"io.write", "io.write(...)", "Writes strings or numbers to the cell's output (no newline)."},
+    {"io.read", "io.read(...) -> string", "Reads a line from the user through the notebook."},
+    {"utf8.char", "utf8.char(...) -> string", "The UTF-8 string of the given code points."},
+    {"utf8.len", "utf8.len(s) -> integer", "The number of UTF-8 characters in s."},
+    {"coroutine.create", "coroutine.create(f) -> co", "A new coroutine running f."},
+    {"coroutine.resume", "coroutine.resume(co, ...) -> ok, ...", "Starts or continues a coroutine."},
+    {"coroutine.yield", "coroutine.yield(...) -> ...", "Suspends the running coroutine."},
+    {"coroutine.wrap", "coroutine.wrap(f) -> function", "A function that resumes a new coroutine on each call."},
+    {NULL, NULL, NULL},
+};
+
+const help_entry *help_builtin_find(const char *name)
+{
+    for (const help_entry *e = entries; e->name; e++)
+        if (strcmp(e->name, name) == 0)
+            return e;
+    return NULL;
+}
