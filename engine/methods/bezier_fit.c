@@ -57,8 +57,8 @@ static int fit_work_alloc(fit_work *w, size_t params, size_t batch, size_t input
     return w->point && w->grad && w->acc && w->velocity && w->xb && w->yb && w->perm;
 }
 
-static cz_status check_fit_args(cz_model *m, size_t count, int expert_epochs, size_t rows,
-                                const cz_bezier_opts *o, cz_error *err)
+static cz_status check_fit_args(size_t count, size_t rows, const cz_bezier_opts *o,
+                                cz_error *err)
 {
     if (count == 0)
         return cz_error_set(err, CZ_EINVAL, "train experts first (dc.experts)",
@@ -78,8 +78,6 @@ static cz_status check_fit_args(cz_model *m, size_t count, int expert_epochs, si
     if (o->samples < 1 || o->batch < 0)
         return cz_error_set(err, CZ_EINVAL, "pass samples >= 1 and batch >= 0",
                             "bezier samples is %d, batch %d", o->samples, o->batch);
-    (void)m;
-    (void)expert_epochs;
     return CZ_OK;
 }
 
@@ -183,7 +181,7 @@ cz_status cz_bezier_fit(cz_model *m, size_t count, const cz_real *const *first,
 {
     *out = NULL;
     cz_bezier_opts o = opts ? *opts : cz_bezier_opts_default();
-    cz_status st = check_fit_args(m, count, expert_epochs, rows, &o, err);
+    cz_status st = check_fit_args(count, rows, &o, err);
     if (st)
         return st;
     size_t n = cz_model_param_count(m);

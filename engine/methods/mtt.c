@@ -17,7 +17,8 @@ cz_mtt_config cz_mtt_config_default(void)
     return (cz_mtt_config){.ipc = 10, .iterations = 300, .syn_steps = 10, .expert_epochs = 4,
                            .max_start_epoch = 0, .batch_syn = 0, .lr_img = 1.0, .lr_lr = 1e-6,
                            .lr_init = 0.0, .momentum = 0.5, .truncate = 0,
-                           .class_weights = true, .seed = 0};
+                           .class_weights = true, .sam = 0, .rho = CZ_SATM_RHO_DEFAULT,
+                           .sam_steps = 1, .sam_lr_at_x = 0, .seed = 0};
 }
 
 double cz_mtt_auto_lr_init(const cz_dataset *d, double lr_teacher, int batch_teacher,
@@ -30,26 +31,27 @@ double cz_mtt_auto_lr_init(const cz_dataset *d, double lr_teacher, int batch_tea
 }
 
 /* Fills the autos and checks every value against d and e. */
-cz_status cz_mtt_resolve_config(const cz_dataset *d, const cz_experts *e, cz_mtt_config *c,
-                                cz_error *err)
+cz_status cz_mtt_resolve_config(const cz_dataset *d, const cz_match_source *src,
+                                cz_mtt_config *c, cz_error *err)
 {
+    int epochs = cz_source_epochs(src);
     if (c->syn_steps < 1)
         return cz_error_set(err, CZ_EINVAL, "pass syn_steps >= 1 (20 is usual)",
                             "mtt: syn_steps = %d", c->syn_steps);
-    if (c->expert_epochs < 1 || c->expert_epochs > e->epochs)
+    if (c->expert_epochs < 1 || c->expert_epochs > epochs)
         return cz_error_set(err, CZ_EINVAL, "pass expert_epochs between 1 and the experts' epochs",
                             "mtt: expert_epochs = %d but the experts have %d epochs",
-                            c->expert_epochs, e->epochs);
-    int most = e->epochs - c->expert_epochs + 1;
+                            c->expert_epochs, epochs);
+    int most = cz_source_max_start_limit(src, c->expert_epochs);
     if (c->max_start_epoch == 0)
-        c->max_start_epoch = most < 10 ? most : 10;
+        c->max_start_epoch = cz_source_default_max_start(src, c->expert_epochs);
     if (c->max_start_epoch < 1 || c->max_start_epoch > most)
         return cz_error_set(err, CZ_EINVAL,
                             "lower max_start_epoch or expert_epochs, or train the experts longer",
                             "mtt: max_start_epoch %d + expert_epochs %d needs experts of at least "
                             "%d epochs; they have %d",
                             c->max_start_epoch, c->expert_epochs,
-                            c->max_start_epoch + c->expert_epochs - 1, e->epochs);
+                            c->max_start_epoch + c->expert_epochs - 1, epochs);
     if (c->iterations < 0 || c->batch_syn < 0 || c->truncate < 0 || c->truncate > c->syn_steps)
         return cz_error_set(err, CZ_EINVAL,
                             "iterations >= 0, batch_syn >= 0 (0 = all), 0 <= truncate <= syn_steps",
@@ -64,26 +66,38 @@ cz_status cz_mtt_resolve_config(const cz_dataset *d, const cz_experts *e, cz_mtt
     if (!isfinite(c->lr_init))
         return cz_error_set(err, CZ_EINVAL, "pass a positive lr_init, or 0 for auto",
                             "mtt: lr_init = %g", c->lr_init);
-    if (c->lr_init <= 0)
-        c->lr_init = cz_mtt_auto_lr_init(d, e->lr, e->batch, c->expert_epochs, c->syn_steps);
+    if (c->sam < 0 || c->sam > 2 || !(c->rho >= 0) || !isfinite(c->rho) || c->sam_steps < 1 ||
+        c->sam_lr_at_x < 0 || c->sam_lr_at_x > 1)
+        return cz_error_set(err, CZ_EINVAL, "sam 0 (off), 1 (exact) or 2 (approx); rho >= 0; "
+                            "sam_steps >= 1",
+                            "mtt: sam = %d, rho = %g, sam_steps = %d", c->sam, c->rho,
+                            c->sam_steps);
+    if (c->lr_init <= 0) {
+        c->lr_init = cz_mtt_auto_lr_init(d, cz_source_expert_lr(src), cz_source_expert_batch(src),
+                                         c->expert_epochs, c->syn_steps);
+        if (!(c->lr_init > 0))
+            return cz_error_set(err, CZ_EINVAL, "pass lr_init > 0",
+                                "mtt: the %s do not record the experts' rate, so lr_init "
+                                "cannot be derived", cz_source_kind(src));
+    }
     if (d->classes > CZ_MTT_MAX_CLASSES)
         return cz_error_set(err, CZ_EUNSUPPORTED, NULL, "mtt: %d classes (at most %d)",
                             d->classes, CZ_MTT_MAX_CLASSES);
     return CZ_OK;
 }
 
-cz_status cz_mtt_check_pairing(const cz_dataset *d, const cz_experts *e, cz_error *err)
+cz_status cz_mtt_check_pairing(const cz_dataset *d, const cz_match_source *src, cz_error *err)
 {
-    cz_status st = cz_spec_check_dataset(&e->spec, d, err);
+    cz_status st = cz_spec_check_dataset(cz_source_spec(src), d, err);
     if (st != CZ_OK) {
         cz_error_prefix(err, "experts");
         return st;
     }
-    if (e->train_rows != d->split[CZ_TRAIN].rows)
+    if (cz_source_train_rows(src) != d->split[CZ_TRAIN].rows)
         return cz_error_set(err, CZ_EINVAL, "train the experts on this dataset",
                             "the experts were trained on %zu rows; dataset \"%s\" has %zu "
                             "training rows",
-                            e->train_rows, d->name, d->split[CZ_TRAIN].rows);
+                            cz_source_train_rows(src), d->name, d->split[CZ_TRAIN].rows);
     return CZ_OK;
 }
 
@@ -93,6 +107,9 @@ void cz_mtt_free(cz_mtt **r)
         return;
     cz_mtt *s = *r;
     cz_unroll_free(s->u);
+    cz_satm_free(&s->satm);
+    cz_free(s->start_buf);
+    cz_free(s->target_buf);
     cz_model_free(s->m);
     cz_free(s->x);
     cz_free(s->x_buf);
@@ -106,7 +123,7 @@ void cz_mtt_free(cz_mtt **r)
 }
 
 /* Everything but the initial X: shared by new and deserialise. */
-cz_status cz_mtt_alloc(const cz_dataset *d, const cz_experts *e, const cz_mtt_config *cfg,
+cz_status cz_mtt_alloc(const cz_dataset *d, const cz_match_source *src, const cz_mtt_config *cfg,
                            cz_backend *be, cz_mtt **out, cz_error *err)
 {
     cz_mtt *r = cz_calloc(1, sizeof *r);
@@ -114,7 +131,7 @@ cz_status cz_mtt_alloc(const cz_dataset *d, const cz_experts *e, const cz_mtt_co
         return cz_error_set(err, CZ_ENOMEM, NULL, "no memory for an MTT run");
     r->cfg = *cfg;
     r->d = d;
-    r->e = e;
+    r->src = *src;
     r->be = be;
     r->rows = (size_t)cfg->ipc * (size_t)d->classes;
     r->features = d->features;
@@ -130,11 +147,18 @@ cz_status cz_mtt_alloc(const cz_dataset *d, const cz_experts *e, const cz_mtt_co
         st = cz_error_set(err, CZ_ENOMEM, "lower ipc", "no memory for %zu synthetic rows",
                           r->rows);
     if (st == CZ_OK)
-        st = cz_model_new(&e->spec, be, &r->m, err);
+        st = cz_model_new(cz_source_spec(src), be, &r->m, err);
+    if (st == CZ_OK && src->curves) {
+        size_t p = cz_model_param_count(r->m);
+        r->start_buf = cz_alloc(p * sizeof *r->start_buf);
+        r->target_buf = cz_alloc(p * sizeof *r->target_buf);
+        if (!r->start_buf || !r->target_buf)
+            st = cz_error_set(err, CZ_ENOMEM, NULL, "no memory for two parameter vectors");
+    }
     if (st == CZ_OK)
         st = cz_dataset_digest(d, r->data_digest, err);
     if (st == CZ_OK)
-        st = cz_experts_digest(e, r->experts_digest, err);
+        st = cz_source_digest(src, r->experts_digest, err);
     if (st != CZ_OK) {
         cz_mtt_free(&r);
         return st;
@@ -148,17 +172,24 @@ cz_status cz_mtt_alloc(const cz_dataset *d, const cz_experts *e, const cz_mtt_co
 cz_status cz_mtt_new(const cz_dataset *d, const cz_experts *e, const cz_mtt_config *cfg,
                      cz_backend *be, cz_mtt **out, cz_error *err)
 {
+    cz_match_source src = {.experts = e};
+    return cz_mtt_new_from(d, &src, cfg, be, out, err);
+}
+
+cz_status cz_mtt_new_from(const cz_dataset *d, const cz_match_source *src,
+                          const cz_mtt_config *cfg, cz_backend *be, cz_mtt **out, cz_error *err)
+{
     *out = NULL;
     cz_mtt_config c = *cfg;
-    cz_status st = cz_mtt_check_pairing(d, e, err);
+    cz_status st = cz_mtt_check_pairing(d, src, err);
     if (st == CZ_OK)
-        st = cz_mtt_resolve_config(d, e, &c, err);
+        st = cz_mtt_resolve_config(d, src, &c, err);
     if (st == CZ_OK)
         st = cz_check_ipc(d, c.ipc, err);
     if (st != CZ_OK)
         return st;
     cz_mtt *r = NULL;
-    st = cz_mtt_alloc(d, e, &c, be, &r, err);
+    st = cz_mtt_alloc(d, src, &c, be, &r, err);
     if (st != CZ_OK)
         return st;
     cz_rng_seed(&r->rng, c.seed);
@@ -185,6 +216,13 @@ static cz_status ensure_unroll(cz_mtt *r, const cz_cancel *cancel, cz_error *err
                         .class_weight = r->cfg.class_weights ? r->class_w : NULL,
                         .augment = NULL, .cancel = cancel};
     cz_status st = cz_unroll_new(r->m, r->rows, &o, &r->u, err);
+    cz_satm_free(&r->satm);
+    if (st == CZ_OK && r->cfg.sam) {
+        cz_satm_opts so = {.mode = r->cfg.sam == 1 ? CZ_SAM_EXACT : CZ_SAM_APPROX,
+                           .rho = r->cfg.rho, .approx_steps = r->cfg.sam_steps,
+                           .lr_at_x = r->cfg.sam_lr_at_x};
+        st = cz_satm_new(r->m, r->rows, &o, &so, &r->satm, err);
+    }
     r->u_cancel = st == CZ_OK ? cancel : NULL;
     return st;
 }
@@ -244,18 +282,20 @@ static int apply_update(cz_mtt *r, double grad_lr)
 /* One whole iteration, or an error / interrupt with the state untouched. */
 static cz_status iterate(cz_mtt *r, cz_error *err)
 {
-    const cz_experts *e = r->e;
     cz_rng saved = r->rng;
-    int k = (int)cz_rng_below(&r->rng, (uint64_t)e->count);
-    int t = (int)cz_rng_below(&r->rng, (uint64_t)r->cfg.max_start_epoch);
-    const cz_real *start = cz_experts_at(e, k, t);
-    const cz_real *target = cz_experts_at(e, k, t + r->cfg.expert_epochs);
+    const cz_real *start, *target;
+    cz_source_draw(&r->src, r->cfg.expert_epochs, r->cfg.max_start_epoch, &r->rng, r->start_buf,
+                   r->target_buf, &start, &target);
     double loss = NAN, grad_lr = NAN;
     cz_real loss_r = NAN, glr_r = NAN;
     cz_error inner;
     cz_error_clear(&inner);
-    cz_status st = cz_unroll_match_grad(r->u, start, target, r->x, r->y, (cz_real)r->lr, &r->rng,
-                                        &loss_r, r->grad_x, &glr_r, &inner);
+    cz_status st = r->satm ? cz_satm_grad(r->satm, r->u, start, target, r->x, r->y,
+                                          (cz_real)r->lr, &r->rng, &loss_r, r->grad_x, &glr_r,
+                                          NULL, &inner)
+                           : cz_unroll_match_grad(r->u, start, target, r->x, r->y,
+                                                  (cz_real)r->lr, &r->rng, &loss_r, r->grad_x,
+                                                  &glr_r, &inner);
     if (st != CZ_OK && st != CZ_ENUMERIC) {
         r->rng = saved;
         if (err)
@@ -333,6 +373,11 @@ void cz_mtt_info_get(const cz_mtt *r, cz_mtt_info *out)
     memcpy(out->last_skip, r->last_skip, sizeof out->last_skip);
 }
 
+const char *cz_mtt_method(const cz_mtt *r)
+{
+    return r->cfg.sam ? "satm" : r->src.curves ? "btm" : "mtt";
+}
+
 const cz_mtt_config *cz_mtt_config_of(const cz_mtt *r) { return &r->cfg; }
 const cz_real *cz_mtt_x(const cz_mtt *r) { return r->x; }
 const int32_t *cz_mtt_y(const cz_mtt *r) { return r->y; }
@@ -347,7 +392,7 @@ const double *cz_mtt_history(const cz_mtt *r, int64_t *len)
 cz_status cz_mtt_synthetic(const cz_mtt *r, cz_synthetic **out, cz_error *err)
 {
     const cz_dataset *d = r->d;
-    cz_status st = cz_synthetic_new("mtt", r->cfg.ipc, d->classes, d->channels, d->height,
+    cz_status st = cz_synthetic_new(cz_mtt_method(r), r->cfg.ipc, d->classes, d->channels, d->height,
                                     d->width, out, err);
     if (st != CZ_OK)
         return st;

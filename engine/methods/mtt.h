@@ -27,6 +27,7 @@
 #include "../core/status.h"
 #include "../data/dataset.h"
 #include "experts.h"
+#include "match_source.h"
 #include "synthetic.h"
 
 typedef struct cz_mtt_config {
@@ -44,6 +45,10 @@ typedef struct cz_mtt_config {
     double momentum;       /* of both outer optimisers (0.5) */
     int truncate;          /* K: backpropagate through the last K steps only; 0 = all N */
     bool class_weights;    /* weight the student loss by the real class prevalence */
+    int sam;               /* SATM outer step (satm.h): 0 off, 1 exact, 2 approximate */
+    double rho;            /* SATM: the perturbation's norm (CZ_SATM_RHO_DEFAULT) */
+    int sam_steps;         /* SATM approximate: last steps re-evaluated at X + eps (1) */
+    int sam_lr_at_x;       /* SATM: 1 steps the rate with dL/dlr at X (0: at X + eps) */
     uint64_t seed;         /* initial rows, expert/start draws, minibatch orders */
 } cz_mtt_config;
 
@@ -74,6 +79,11 @@ cz_mtt_config cz_mtt_config_default(void);
  * max_start_epoch + expert_epochs, nonsense rates. */
 cz_status cz_mtt_new(const cz_dataset *d, const cz_experts *e, const cz_mtt_config *cfg,
                      cz_backend *be, cz_mtt **out, cz_error *err) CZ_WUR;
+/* The same with the targets from any source (match_source.h): an expert set
+ * (MTT), or Bezier curves (BTM: no trajectories needed). */
+cz_status cz_mtt_new_from(const cz_dataset *d, const cz_match_source *src,
+                          const cz_mtt_config *cfg, cz_backend *be, cz_mtt **out,
+                          cz_error *err) CZ_WUR;
 void cz_mtt_free(cz_mtt **r);
 
 /* Runs up to n more iterations (n < 0: to the planned total; the planned
@@ -100,6 +110,11 @@ cz_status cz_mtt_synthetic(const cz_mtt *r, cz_synthetic **out, cz_error *err) C
 cz_status cz_mtt_serialize(const cz_mtt *r, cz_bytes *out, cz_error *err) CZ_WUR;
 cz_status cz_mtt_deserialize(cz_reader *rd, const cz_dataset *d, const cz_experts *e,
                              cz_backend *be, cz_mtt **out, cz_error *err) CZ_WUR;
+/* The same for a run made with cz_mtt_new_from (the source is checked by digest). */
+cz_status cz_mtt_deserialize_from(cz_reader *rd, const cz_dataset *d, const cz_match_source *src,
+                                  cz_backend *be, cz_mtt **out, cz_error *err) CZ_WUR;
+/* "mtt", "btm" (targets on curves) or "satm" (sharpness-aware outer step). */
+const char *cz_mtt_method(const cz_mtt *r);
 cz_status cz_mtt_digest(const cz_mtt *r, uint8_t out[32], cz_error *err) CZ_WUR;
 
 #endif

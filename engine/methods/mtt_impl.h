@@ -5,16 +5,19 @@
 
 #include "../autodiff/unroll.h"
 #include "mtt.h"
+#include "satm.h"
 
 #define CZ_MTT_MAX_CLASSES 4096
 
 struct cz_mtt {
     cz_mtt_config cfg; /* resolved */
     const cz_dataset *d;
-    const cz_experts *e;
+    cz_match_source src; /* experts (MTT) or curves (BTM) */
     cz_backend *be;
     cz_model *m;
     cz_unroll *u;
+    cz_satm *satm;       /* SATM outer step, or NULL */
+    cz_real *start_buf, *target_buf; /* points drawn on a curve */
     const cz_cancel *u_cancel; /* the token u polls */
     size_t rows, features;
     cz_real *x, *x_buf, *grad_x, *cand_x, *cand_buf;
@@ -26,16 +29,16 @@ struct cz_mtt {
     double *history;
     int64_t hist_cap;
     char last_skip[CZ_ERROR_TEXT];
-    uint8_t data_digest[32], experts_digest[32];
+    uint8_t data_digest[32], experts_digest[32]; /* experts_digest: the source's */
 };
 
-/* Fills the autos of c and checks every value against d and e. */
-cz_status cz_mtt_resolve_config(const cz_dataset *d, const cz_experts *e, cz_mtt_config *c,
+/* Fills the autos of c and checks every value against d and the source. */
+cz_status cz_mtt_resolve_config(const cz_dataset *d, const cz_match_source *src, cz_mtt_config *c,
                                 cz_error *err);
-/* Experts of d's shape, trained on d's training rows. */
-cz_status cz_mtt_check_pairing(const cz_dataset *d, const cz_experts *e, cz_error *err);
+/* Experts (curves) of d's shape, trained on d's training rows. */
+cz_status cz_mtt_check_pairing(const cz_dataset *d, const cz_match_source *src, cz_error *err);
 /* A run with everything allocated but X, y and the RNG unset. */
-cz_status cz_mtt_alloc(const cz_dataset *d, const cz_experts *e, const cz_mtt_config *cfg,
+cz_status cz_mtt_alloc(const cz_dataset *d, const cz_match_source *src, const cz_mtt_config *cfg,
                        cz_backend *be, cz_mtt **out, cz_error *err);
 
 #endif

@@ -9,7 +9,7 @@
 #include "mtt_impl.h"
 
 #define MTT_MAGIC 0x435a4d54u /* "CZMT" */
-#define MTT_VERSION 1u
+#define MTT_VERSION 2u /* 2: the SATM options */
 #define MAX_ITERATIONS ((int64_t)1 << 40)
 
 static void write_config(cz_bytes *b, const cz_mtt_config *c)
@@ -26,6 +26,10 @@ static void write_config(cz_bytes *b, const cz_mtt_config *c)
     cz_bytes_f64(b, c->momentum);
     cz_bytes_u32(b, (uint32_t)c->truncate);
     cz_bytes_u8(b, c->class_weights ? 1 : 0);
+    cz_bytes_u32(b, (uint32_t)c->sam);
+    cz_bytes_f64(b, c->rho);
+    cz_bytes_u32(b, (uint32_t)c->sam_steps);
+    cz_bytes_u8(b, (uint8_t)c->sam_lr_at_x);
     cz_bytes_u64(b, c->seed);
 }
 
@@ -43,6 +47,10 @@ static cz_status read_config(cz_reader *r, cz_mtt_config *c)
     c->momentum = cz_read_f64(r, "mtt momentum");
     c->truncate = (int)cz_read_u32(r, "mtt truncate");
     c->class_weights = cz_read_u8(r, "mtt class_weights") != 0;
+    c->sam = (int)cz_read_u32(r, "mtt sam");
+    c->rho = cz_read_f64(r, "mtt rho");
+    c->sam_steps = (int)cz_read_u32(r, "mtt sam_steps");
+    c->sam_lr_at_x = cz_read_u8(r, "mtt sam_lr_at_x");
     c->seed = cz_read_u64(r, "mtt seed");
     return cz_reader_finish(r, 0);
 }
@@ -131,6 +139,13 @@ static cz_status read_state(cz_reader *rd, cz_mtt *r, cz_error *err)
 cz_status cz_mtt_deserialize(cz_reader *rd, const cz_dataset *d, const cz_experts *e,
                              cz_backend *be, cz_mtt **out, cz_error *err)
 {
+    cz_match_source src = {.experts = e};
+    return cz_mtt_deserialize_from(rd, d, &src, be, out, err);
+}
+
+cz_status cz_mtt_deserialize_from(cz_reader *rd, const cz_dataset *d, const cz_match_source *src,
+                                  cz_backend *be, cz_mtt **out, cz_error *err)
+{
     *out = NULL;
     uint32_t magic = cz_read_u32(rd, "mtt magic");
     uint32_t version = cz_read_u32(rd, "mtt version");
@@ -152,15 +167,15 @@ cz_status cz_mtt_deserialize(cz_reader *rd, const cz_dataset *d, const cz_expert
         return st;
     if (c.lr_init <= 0 || c.max_start_epoch <= 0)
         return damaged(err, "the configuration has unresolved values");
-    st = cz_mtt_check_pairing(d, e, err);
+    st = cz_mtt_check_pairing(d, src, err);
     if (st == CZ_OK)
-        st = cz_mtt_resolve_config(d, e, &c, err);
+        st = cz_mtt_resolve_config(d, src, &c, err);
     if (st == CZ_OK)
         st = cz_check_ipc(d, c.ipc, err);
     if (st != CZ_OK)
         return st;
     cz_mtt *r = NULL;
-    st = cz_mtt_alloc(d, e, &c, be, &r, err);
+    st = cz_mtt_alloc(d, src, &c, be, &r, err);
     if (st != CZ_OK)
         return st;
     if (memcmp(data_digest, r->data_digest, 32) != 0)
@@ -168,8 +183,9 @@ cz_status cz_mtt_deserialize(cz_reader *rd, const cz_dataset *d, const cz_expert
                           "this MTT run was made on another dataset than \"%s\" (digest differs)",
                           d->name);
     else if (memcmp(experts_digest, r->experts_digest, 32) != 0)
-        st = cz_error_set(err, CZ_EINVAL, "resume with the expert set the run was started on",
-                          "this MTT run was made with other experts (digest differs)");
+        st = cz_error_set(err, CZ_EINVAL, "resume with the expert set (or curves) the run was "
+                          "started on", "this MTT run was made with other %s (digest differs)",
+                          cz_source_kind(src));
     if (st == CZ_OK)
         st = read_state(rd, r, err);
     if (st != CZ_OK) {
