@@ -164,6 +164,24 @@ static int setup(cuda_ctx *c)
     return 1;
 }
 
+/* Every slot of the table is a pointer (the name, then the ops). A slot added
+ * to backend_impl.h changes the size: implement it here, then update the count. */
+#define CUDA_TABLE_SLOTS 40
+static_assert(sizeof(cz_backend_ops) == CUDA_TABLE_SLOTS * sizeof(void *),
+              "cz_backend_ops changed: fill the new slot in engine/backend/cuda and update "
+              "CUDA_TABLE_SLOTS");
+
+/* Index of the first empty slot, or -1 (a missing op would crash at its first use). */
+static int empty_slot(const cz_backend_ops *ops)
+{
+    void *slots[CUDA_TABLE_SLOTS];
+    memcpy(slots, ops, sizeof slots);
+    for (int i = 0; i < CUDA_TABLE_SLOTS; i++)
+        if (!slots[i])
+            return i;
+    return -1;
+}
+
 static void cuda_init(void)
 {
     int n = 0;
@@ -197,6 +215,12 @@ static void cuda_init(void)
     cuda_register_norm(&cuda_ops);
     cuda_register_xent(&cuda_ops);
     cuda_ops.sync = cuda_sync;
+    int hole = empty_slot(&cuda_ops);
+    if (hole >= 0) {
+        cz_error_set(&cuda_probe_err, CZ_EBACKEND, "use backend \"cpu\" (a build defect: report it)",
+                     "the CUDA backend leaves slot %d of its function table empty", hole);
+        return;
+    }
     cuda_backend.ops = &cuda_ops;
     cuda_backend.ctx = &cuda_state;
     cuda_backend.threads = 1;

@@ -1,5 +1,5 @@
-/* Device layer kernels that are simple maps: bias, ReLU, 2x2 average
- * pooling. The bias gradient is a per-channel sum: one block per channel
+/* Device layer kernels that are simple maps: bias, ReLU, 2x2 average and
+ * max pooling. The bias gradient is a per-channel sum: one block per channel
  * sums its rows in the fixed tree of reduce.cuh (no atomics). Convolution,
  * instance norm and cross-entropy have files of their own. */
 #include "reduce.cuh"
@@ -131,8 +131,94 @@ static void cuda_avgpool2_bwd(cz_backend *be, cz_real *dx, const cz_real *dy, in
     CUDA_LAUNCHED(c, "avgpool2 backward kernel");
 }
 
+/* 2x2 max pooling: the forward keeps each window's argmax (offset 0..3,
+ * row-major in the window, first maximum on ties, as the CPU); the VJP gives
+ * each input its window's gradient when it was the argmax (zero elsewhere,
+ * and in a dropped odd row or column); the JVP picks the tangent there. */
+__global__ void maxpool2_fwd_kernel(float *y, float *arg, const float *x, int64_t planes, int64_t h,
+                                    int64_t w)
+{
+    const int64_t ho = h / 2, wo = w / 2, n = planes * ho * wo;
+    const int64_t step = (int64_t)gridDim.x * blockDim.x;
+    for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < n; e += step) {
+        int64_t p = e / (ho * wo), rem = e - p * ho * wo, i = rem / wo, j = rem - i * wo;
+        const float *q = x + p * h * w + 2 * i * w + 2 * j;
+        float v[4] = {q[0], q[1], q[w], q[w + 1]};
+        int best = 0;
+        for (int k = 1; k < 4; k++)
+            if (v[k] > v[best])
+                best = k;
+        y[e] = v[best];
+        arg[e] = (float)best;
+    }
+}
+
+__global__ void maxpool2_bwd_kernel(float *dx, const float *dy, const float *arg, int64_t planes,
+                                    int64_t h, int64_t w)
+{
+    const int64_t ho = h / 2, wo = w / 2, n = planes * h * w;
+    const int64_t step = (int64_t)gridDim.x * blockDim.x;
+    for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < n; e += step) {
+        int64_t p = e / (h * w), rem = e - p * h * w, r = rem / w, q = rem - r * w;
+        int64_t i = r / 2, j = q / 2, o = (p * ho + i) * wo + j;
+        int k = (int)((r & 1) * 2 + (q & 1));
+        dx[e] = (i < ho && j < wo && (int)arg[o] == k) ? dy[o] : 0.0f;
+    }
+}
+
+__global__ void maxpool2_gather_kernel(float *ydot, const float *xdot, const float *arg,
+                                       int64_t planes, int64_t h, int64_t w)
+{
+    const int64_t ho = h / 2, wo = w / 2, n = planes * ho * wo;
+    const int64_t step = (int64_t)gridDim.x * blockDim.x;
+    for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < n; e += step) {
+        int64_t p = e / (ho * wo), rem = e - p * ho * wo, i = rem / wo, j = rem - i * wo;
+        int k = (int)arg[e];
+        ydot[e] = xdot[p * h * w + (2 * i + (k >> 1)) * w + 2 * j + (k & 1)];
+    }
+}
+
+static void cuda_maxpool2_fwd(cz_backend *be, cz_real *y, cz_real *arg, const cz_real *x,
+                              int64_t planes, int64_t h, int64_t w)
+{
+    cuda_ctx *c = ctx_of(be);
+    cuda_guard g(c);
+    int64_t n = planes * (h / 2) * (w / 2);
+    if (n <= 0)
+        return;
+    maxpool2_fwd_kernel<<<cuda_blocks(n), CUDA_THREADS, 0, c->stream>>>(y, arg, x, planes, h, w);
+    CUDA_LAUNCHED(c, "maxpool2 forward kernel");
+}
+
+static void cuda_maxpool2_bwd(cz_backend *be, cz_real *dx, const cz_real *dy, const cz_real *arg,
+                              int64_t planes, int64_t h, int64_t w)
+{
+    cuda_ctx *c = ctx_of(be);
+    cuda_guard g(c);
+    int64_t n = planes * h * w;
+    if (n <= 0)
+        return;
+    maxpool2_bwd_kernel<<<cuda_blocks(n), CUDA_THREADS, 0, c->stream>>>(dx, dy, arg, planes, h, w);
+    CUDA_LAUNCHED(c, "maxpool2 backward kernel");
+}
+
+static void cuda_maxpool2_gather(cz_backend *be, cz_real *ydot, const cz_real *xdot, const cz_real *arg,
+                                 int64_t planes, int64_t h, int64_t w)
+{
+    cuda_ctx *c = ctx_of(be);
+    cuda_guard g(c);
+    int64_t n = planes * (h / 2) * (w / 2);
+    if (n <= 0)
+        return;
+    maxpool2_gather_kernel<<<cuda_blocks(n), CUDA_THREADS, 0, c->stream>>>(ydot, xdot, arg, planes, h, w);
+    CUDA_LAUNCHED(c, "maxpool2 tangent kernel");
+}
+
 void cuda_register_layers(cz_backend_ops *ops)
 {
+    ops->maxpool2_fwd = cuda_maxpool2_fwd;
+    ops->maxpool2_bwd = cuda_maxpool2_bwd;
+    ops->maxpool2_gather = cuda_maxpool2_gather;
     ops->bias_add = cuda_bias_add;
     ops->bias_grad = cuda_bias_grad;
     ops->relu_fwd = cuda_relu_fwd;

@@ -152,6 +152,28 @@ Test(cuda_model, convnet3_28x28_matches_cpu)
     check_model(convnet_spec(28, 32, 3), 6, 1);
 }
 
+/* The cross-architecture evaluation nets (max pooling, residual blocks). */
+static cz_model_spec eval_spec(cz_arch a, int side)
+{
+    return (cz_model_spec){.arch = a, .channels = 1, .height = side, .width = side, .classes = 2,
+                           .hidden = 16, .depth = 0, .instance_norm = 1};
+}
+
+Test(cuda_model, alexnet_matches_cpu)
+{
+    check_model(eval_spec(CZ_ARCH_ALEXNET, 28), 4, 0);
+}
+
+Test(cuda_model, vgg11_matches_cpu)
+{
+    check_model(eval_spec(CZ_ARCH_VGG11, 28), 4, 0);
+}
+
+Test(cuda_model, resnet18_matches_cpu)
+{
+    check_model(eval_spec(CZ_ARCH_RESNET18, 28), 4, 0);
+}
+
 /* cz_unroll_match_grad on the GPU: loss, dL/dX and dL/dlr of the CPU run. */
 static void run_unroll(pair *p, cz_model *m, const cz_real *theta, const cz_real *target,
                        const cz_real *x, const int32_t *y, int batch, cz_real *loss, cz_real *gx,

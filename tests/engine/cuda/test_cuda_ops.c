@@ -172,6 +172,42 @@ Test(cuda_ops, bias_relu_and_pooling)
     free(y), free(b), free(got), free(db), free(gdb), free(m), free(out);
 }
 
+Test(cuda_ops, max_pooling_with_ties_and_odd_sizes)
+{
+    cz_backend *gpu = cuda_or_skip(), *cpu = cz_backend_cpu();
+    const int64_t planes = 7, h = 9, w = 8, ho = 4, wo = 4; /* odd h: a dropped row */
+    const size_t n = (size_t)(planes * h * w), no = (size_t)(planes * ho * wo);
+    cz_real *x = host_alloc(n), *xd = host_alloc(n), *dy = host_alloc(no);
+    fill_uniform(x, n, 41, -1, 1);
+    fill_uniform(xd, n, 42, -1, 1);
+    fill_uniform(dy, no, 43, -1, 1);
+    for (size_t i = 0; i < n; i += 5) /* ties: the first maximum wins on both */
+        x[i] = x[i + 1 < n ? i + 1 : i] = 0.5f;
+    cz_real *y = host_alloc(no), *arg = host_alloc(no), *dx = host_alloc(n), *yd = host_alloc(no);
+    cz_real *got = host_alloc(n);
+    cpu->ops->maxpool2_fwd(cpu, y, arg, x, planes, h, w);
+    cpu->ops->maxpool2_bwd(cpu, dx, dy, arg, planes, h, w);
+    cpu->ops->maxpool2_gather(cpu, yd, xd, arg, planes, h, w);
+    cz_real *gx = dev_copy(gpu, x, n), *gxd = dev_copy(gpu, xd, n), *gdy = dev_copy(gpu, dy, no);
+    cz_real *gy = dev_zeros(gpu, no), *garg = dev_zeros(gpu, no), *gdx = dev_zeros(gpu, n);
+    cz_real *gyd = dev_zeros(gpu, no);
+    gpu->ops->fill(gpu, gdx, 9, (int64_t)n); /* the backward overwrites all of dx */
+    gpu->ops->maxpool2_fwd(gpu, gy, garg, gx, planes, h, w);
+    gpu->ops->maxpool2_bwd(gpu, gdx, gdy, garg, planes, h, w);
+    gpu->ops->maxpool2_gather(gpu, gyd, gxd, garg, planes, h, w);
+    host_from(gpu, got, gy, no);
+    cr_assert(memcmp(got, y, no * sizeof *got) == 0, "max pooling forward is exact");
+    host_from(gpu, got, garg, no);
+    cr_assert(memcmp(got, arg, no * sizeof *got) == 0, "the same argmax, ties included");
+    host_from(gpu, got, gdx, n);
+    cr_assert(memcmp(got, dx, n * sizeof *got) == 0, "max pooling backward is exact");
+    host_from(gpu, got, gyd, no);
+    cr_assert(memcmp(got, yd, no * sizeof *got) == 0, "max pooling tangent is exact");
+    dev_free(gpu, gx), dev_free(gpu, gxd), dev_free(gpu, gdy), dev_free(gpu, gy), dev_free(gpu, garg),
+        dev_free(gpu, gdx), dev_free(gpu, gyd);
+    free(x), free(xd), free(dy), free(y), free(arg), free(dx), free(yd), free(got);
+}
+
 /* conv2d forward, input gradient (beta 0 and 1) and weight gradient (accumulated). */
 static void check_conv(cz_conv_shape s)
 {
