@@ -50,11 +50,15 @@ static void block_close(cz_bytes *out, size_t at)
         out->data[at + (size_t)i] = (uint8_t)(n >> (8 * i));
 }
 
-cz_status ckpt_run_encode(const ckpt_run *run, cz_bytes *out, cz_error *err)
+/* Everything before the run state's block. */
+static cz_status encode_head(const ckpt_run *run, cz_bytes *out, cz_error *err)
 {
-    if (!run || !run->mtt || !run->dataset || (!run->source.experts == !run->source.curves))
+    if (!run->dataset || (!run->source.experts == !run->source.curves))
         return cz_error_set(err, CZ_EINVAL, NULL,
                             "a run record needs the run, its dataset and one target source");
+    if (run->every < 1)
+        return cz_error_set(err, CZ_EINVAL, "pass {every = n} with n >= 1",
+                            "autosave period %lld is not positive", (long long)run->every);
     cz_bytes_u32(out, RUN_MAGIC);
     cz_bytes_u32(out, RUN_VERSION);
     cz_bytes_i64(out, run->every);
@@ -64,19 +68,42 @@ cz_status ckpt_run_encode(const ckpt_run *run, cz_bytes *out, cz_error *err)
     size_t at = block_open(out);
     cz_status st = cz_dataset_serialize(run->dataset, out, err);
     block_close(out, at);
-    if (st == CZ_OK) {
-        at = block_open(out);
-        st = run->source.experts ? cz_experts_serialize(run->source.experts, out, err)
-                                 : cz_surrogate_serialize(run->source.curves, out, err);
-        block_close(out, at);
-    }
-    if (st == CZ_OK) {
-        at = block_open(out);
-        st = cz_mtt_serialize(run->mtt, out, err);
-        block_close(out, at);
-    }
     if (st != CZ_OK)
         return st;
+    at = block_open(out);
+    st = run->source.experts ? cz_experts_serialize(run->source.experts, out, err)
+                             : cz_surrogate_serialize(run->source.curves, out, err);
+    block_close(out, at);
+    return st;
+}
+
+cz_status ckpt_run_encode(const ckpt_run *run, cz_bytes *out, cz_error *err)
+{
+    if (!run || !run->mtt)
+        return cz_error_set(err, CZ_EINVAL, NULL, "no run given to encode");
+    cz_status st = encode_head(run, out, err);
+    if (st != CZ_OK)
+        return st;
+    size_t at = block_open(out);
+    st = cz_mtt_serialize(run->mtt, out, err);
+    block_close(out, at);
+    if (st != CZ_OK)
+        return st;
+    return cz_bytes_status(out, err);
+}
+
+cz_status ckpt_run_encode_parts(const cz_dataset *d, const cz_match_source *src,
+                                const void *state, size_t state_size, int64_t every,
+                                cz_backend *be, cz_bytes *out, cz_error *err)
+{
+    if (!state || !state_size)
+        return cz_error_set(err, CZ_EINVAL, NULL, "no run state given to encode");
+    ckpt_run view = ckpt_run_view(NULL, d, src, every, be);
+    cz_status st = encode_head(&view, out, err);
+    if (st != CZ_OK)
+        return st;
+    cz_bytes_u64(out, (uint64_t)state_size);
+    cz_bytes_put(out, state, state_size);
     return cz_bytes_status(out, err);
 }
 

@@ -50,6 +50,13 @@ ckpt_run ckpt_run_view(cz_mtt *mtt, const cz_dataset *d, const cz_match_source *
 /* Canonical encoding of the record above (appended to out). */
 cz_status ckpt_run_encode(const ckpt_run *run, cz_bytes *out, cz_error *err) CZ_WUR;
 
+/* The same record from parts: the run state already serialised
+ * (cz_mtt_serialize bytes, borrowed) with its dataset and source, as the
+ * kernel's dc.distill hands them over. */
+cz_status ckpt_run_encode_parts(const cz_dataset *d, const cz_match_source *src,
+                                const void *state, size_t state_size, int64_t every,
+                                cz_backend *be, cz_bytes *out, cz_error *err) CZ_WUR;
+
 /* Decodes a run record into an owned run on backend be (NULL: the CPU). */
 cz_status ckpt_run_decode(const void *data, size_t size, cz_backend *be, ckpt_run **out,
                           cz_error *err) CZ_WUR;

@@ -267,3 +267,31 @@ Test(run, a_file_of_saved_objects_is_not_a_run)
     cr_assert(strstr(err.hint, "dc.load"), "%s", err.hint);
     ckpt_key_free(&key);
 }
+
+Test(run, the_record_from_parts_equals_the_record_of_the_run)
+{
+    cz_mtt_config c = small_run_config(cz_btm_config_default(), 4);
+    cz_mtt *r = small_run(&fx, &c, 1);
+    cz_error err;
+    cr_assert_eq(cz_mtt_step(r, 2, NULL, NULL, NULL, &err), CZ_OK);
+    cz_match_source src = source_of(1);
+    ckpt_run view = ckpt_run_view(r, fx.data, &src, 3, NULL);
+    cz_bytes whole = {0}, state = {0}, parts = {0};
+    cr_assert_eq(ckpt_run_encode(&view, &whole, &err), CZ_OK, "%s", err.msg);
+    cr_assert_eq(cz_mtt_serialize(r, &state, &err), CZ_OK);
+    cr_assert_eq(ckpt_run_encode_parts(fx.data, &src, state.data, state.len, 3, NULL, &parts,
+                                       &err),
+                 CZ_OK, "%s", err.msg);
+    cr_assert_eq(whole.len, parts.len);
+    cr_assert_eq(memcmp(whole.data, parts.data, whole.len), 0);
+    /* A period of 0 is refused, naming it. */
+    cz_bytes bad = {0};
+    cr_assert_eq(ckpt_run_encode_parts(fx.data, &src, state.data, state.len, 0, NULL, &bad, &err),
+                 CZ_EINVAL);
+    cr_assert(strstr(err.msg, "period"), "%s", err.msg);
+    cz_bytes_free(&bad);
+    cz_bytes_free(&whole);
+    cz_bytes_free(&state);
+    cz_bytes_free(&parts);
+    cz_mtt_free(&r);
+}
