@@ -27,7 +27,7 @@
 #include "format.h"
 #include "io.h"
 #include "key.h"
-#include "objects.h"
+#include "ckpt_objects.h"
 #include "record.h"
 #include "run.h"
 

@@ -7,7 +7,7 @@
 #include "core/alloc.h"
 
 #include "ckpt.h"
-#include "objects.h"
+#include "ckpt_objects.h"
 
 int ckpt_object_kind_known(ckpt_type type)
 {
