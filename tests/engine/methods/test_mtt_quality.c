@@ -85,3 +85,14 @@ Test(mtt_quality, wdbc_stays_finite_and_is_not_worse_than_random)
     cr_assert_geq(mtt, rnd - 0.01, "wdbc: MTT %.4f vs random %.4f", mtt, rnd);
     cr_assert_gt(mtt, 0.95, "wdbc: MTT %.4f", mtt);
 }
+
+/* Imbalanced (8 % positive; the reference's defaults give NaN): the class
+ * weights must let MTT beat the random subset. */
+Test(mtt_quality, ctg_imbalanced_mtt_beats_random)
+{
+    double rnd, mtt;
+    int64_t skipped;
+    compare("ctg", &rnd, &mtt, &skipped);
+    cr_assert_gt(mtt, rnd + 0.01, "ctg: MTT %.4f vs random %.4f", mtt, rnd);
+    cr_assert_eq(skipped, 0);
+}
