@@ -355,6 +355,12 @@ static void note_origin(lua_State *L, const char *path, const ckpt_run *run, int
                         cz_backend *be)
 {
     char text[512];
+    cz_mtt_info info;
+    cz_mtt_info_get(run->mtt, &info);
+    snprintf(text, sizeof text, "dc.resume: %s run continues from iteration %lld of %lld\n",
+             cz_mtt_method(run->mtt), (long long)info.iteration, (long long)info.planned);
+    cellhost *h = cellhost_from_lua(L);
+    cellhost_write(h, CELLHOST_STDOUT, text, strlen(text));
     if (used_prev) {
         snprintf(text, sizeof text,
                  "dc.resume: %s could not be read; continuing from the previous autosave, "
