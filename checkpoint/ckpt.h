@@ -27,7 +27,9 @@
 #include "format.h"
 #include "io.h"
 #include "key.h"
+#include "ckpt_objects.h"
 #include "record.h"
+#include "run.h"
 
 typedef struct ckpt_save_opts {
     const ckpt_io *io;  /* NULL: ckpt_io_posix() */

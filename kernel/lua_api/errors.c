@@ -59,6 +59,7 @@ const char *lua_api_status_ename(cz_status s)
     case CZ_EBACKEND: return "BackendError";
     case CZ_EUNSUPPORTED: return "UnsupportedError";
     case CZ_ESTATE: return "StateError";
+    case CZ_EAUTH: return "AuthError";
     default: return "EngineError";
     }
 }
