@@ -17,6 +17,7 @@ extern const lua_api_group lua_surrogate_group;
 extern const lua_api_group lua_distill_group;
 extern const lua_api_group lua_synthetic_group;
 extern const lua_api_group lua_evaluate_group;
+extern const lua_api_group lua_checkpoint_group;
 
 static const lua_api_group *const groups[] = {
     &lua_dc_group,
@@ -27,6 +28,7 @@ static const lua_api_group *const groups[] = {
     &lua_distill_group,
     &lua_synthetic_group,
     &lua_evaluate_group,
+    &lua_checkpoint_group,
     NULL,
 };
 

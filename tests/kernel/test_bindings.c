@@ -177,7 +177,7 @@ Test(bindings, bezier_then_btm_and_satm)
                  "syn_steps = 3, expert_epochs = 2, rho = 0.05, sam = 'approx'})");
     expect_true(h, "s:info().method == 'satm' and s:info().iterations == 3");
     expect_error(h, "dc.distill(data, {method = 'mtt', experts = ex, checkpoint = 'x.cdz'})",
-                 "UnsupportedError", "checkpoint");
+                 "StateError", "no checkpoint key");
     capture_free(&c, &h);
 }
 
