@@ -7,7 +7,8 @@
  * (method, seed) and a summary per method:
  *   dataset=pima method=btm ipc=10 kind=summary seeds=5 auroc_mean=.. auroc_std=..
  * Methods: mtt, btm (K = 1, the BTM code's truncation), btm_exact (all steps),
- * satm (exact two-pass), satm_approx (trajectory reusing, iota steps).
+ * satm (exact two-pass), satm_approx (trajectory reusing, iota steps), satm_btm
+ * (satm_approx's outer step with BTM's targets and truncation).
  * Usage: bench_btm CSV [--split FILE] [--ipc 10] [--seeds 3] [--iters N] [--steps N]
  *        [--experts 8] [--epochs 30] [--expert-epochs M] [--bezier-epochs 50]
  *        [--rho 0.1] [--sam-steps 1] [--sam-lr-at-x 0|1] [--models 5] [--eval-epochs 300]
@@ -167,14 +168,15 @@ static cz_status distil(const args *a, const char *method, int seed, const cz_da
     c.lr_lr = a->lr_lr;
     c.seed = (uint64_t)seed;
     cz_match_source src = {.experts = ex};
-    if (!strcmp(method, "btm") || !strcmp(method, "btm_exact")) {
+    if (!strcmp(method, "btm") || !strcmp(method, "btm_exact") || !strcmp(method, "satm_btm")) {
         src = (cz_match_source){.curves = curves};
-        c.truncate = !strcmp(method, "btm") ? a->btm_k : 0;
+        c.truncate = strcmp(method, "btm_exact") ? a->btm_k : 0;
         c.max_start_epoch = a->btm_max_start; /* 0: as MTT's */
         if (a->btm_lr_lr >= 0)
             c.lr_lr = a->btm_lr_lr;
-    } else if (!strcmp(method, "satm") || !strcmp(method, "satm_approx")) {
-        c.sam = !strcmp(method, "satm") ? 1 : 2;
+    }
+    if (!strncmp(method, "satm", 4)) {
+        c.sam = !strcmp(method, "satm") ? 1 : 2; /* satm_btm: the approximate step, as in dc */
         c.rho = a->rho;
         c.sam_steps = a->sam_steps;
         c.sam_lr_at_x = a->sam_lr_at_x;
@@ -220,7 +222,7 @@ int main(int argc, char **argv)
     if (cz_bezier_fit_experts(ex, d, &bo, be, &curves, &err) != CZ_OK)
         return fail("bezier", &err);
     report_curves(&a, curves, d, now() - t0);
-    static const char *methods[] = {"mtt", "btm", "btm_exact", "satm", "satm_approx"};
+    static const char *methods[] = {"mtt", "btm", "btm_exact", "satm", "satm_approx", "satm_btm"};
     int rc = 0;
     for (size_t mi = 0; mi < sizeof methods / sizeof methods[0] && !rc; mi++) {
         if (!wants(&a, methods[mi]))
@@ -244,10 +246,11 @@ int main(int argc, char **argv)
             } else {
                 const cz_eval_arch *x = &r->by_arch[0];
                 printf("dataset=%.*s method=%s ipc=%d kind=seed score=%s seed=%d "
-                       "auroc_mean=%.4f auroc_std=%.4f auprc_mean=%.4f lr=%.6g "
-                       "distill_seconds=%.2f\n",
+                       "auroc_mean=%.4f auroc_std=%.4f auprc_mean=%.4f auprc_std=%.4f bacc_mean=%.4f "
+                       "lr=%.6g distill_seconds=%.2f\n",
                        name_len(a.csv), stem(a.csv), methods[mi], a.ipc, a.score, seed,
-                       x->mean.auroc, x->std.auroc, x->mean.auprc, r->lr, dsecs);
+                       x->mean.auroc, x->std.auroc, x->mean.auprc, x->std.auprc,
+                       x->mean.balanced_accuracy, r->lr, dsecs);
                 fflush(stdout);
                 auroc[seed] = x->mean.auroc;
                 auprc += x->mean.auprc / a.seeds;

@@ -18,7 +18,8 @@ for line in sys.stdin:
         mean, std = kv[method].split("+-")
         extra = ""
         if method == "mtt":
-            extra = " lr=%s distill_s=%s experts_s=%s" % (kv["lr"], kv["distill_s"], kv["experts_s"])
+            extra = " lr=%s distill_s=%s experts_s=%s iters=%s" % (
+                kv["lr"], kv["distill_s"], kv["experts_s"], kv.get("iters", "?"))
         print("dataset=%s method=%s ipc=%s kind=summary engine=pytorch settings=%s "
               "auroc_mean=%s auroc_std=%s%s" % (name, method, kv["ipc"], tag, mean, std, extra))
 sys.exit(0 if found else 1)
