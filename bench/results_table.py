@@ -77,16 +77,18 @@ def method_table(rows, g, methods, labels, ipcs, key, title, exclude_best=("full
 
 
 def wins(rows, g, a, b, ipc, key="auroc"):
+    """Datasets where a's mean is above b's (ties at 3 decimals count as not
+    above), and the others with both means and the pooled std of a."""
     n = won = 0
     lost = []
     for d in datasets(rows):
         if g.get((d, ipc, a)) and g.get((d, ipc, b)):
             n += 1
-            ma, mb = pooled(g[(d, ipc, a)], key)[0], pooled(g[(d, ipc, b)], key)[0]
-            if ma > mb:
+            (ma, sa), mb = pooled(g[(d, ipc, a)], key), pooled(g[(d, ipc, b)], key)[0]
+            if round(ma, 3) > round(mb, 3):
                 won += 1
             else:
-                lost.append("%s (%.3f vs %.3f)" % (d, ma, mb))
+                lost.append("%s (%.3f ± %.3f vs %.3f)" % (d, ma, sa, mb))
     return won, n, lost
 
 
@@ -126,7 +128,8 @@ def main():
     for ipc in (1, 10):
         for m, lab in (("btm", "BTM"), ("satm_approx", "SATM"), ("satm_btm", "SATM+BTM")):
             won, n, lost = wins(rows, gb, m, "mtt", ipc)
-            out.append("- ipc %d: %s above MTT (test AUROC) on %d of %d datasets" % (ipc, lab, won, n))
+            out.append("- ipc %d: %s above MTT (test AUROC) on %d of %d datasets; not on %s" %
+                       (ipc, lab, won, n, ", ".join(lost) or "any"))
     out.append("")
 
     out += ["#### Bézier surrogates: loss along the curve against the straight line, and storage", "",
