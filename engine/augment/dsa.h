@@ -67,6 +67,13 @@ typedef struct cz_dsa_draw {
 
 typedef struct cz_dsa cz_dsa;
 
+/* Whether a method trains on DSA-augmented image batches (its unrolled inner
+ * loop, expert training, evaluation training). AUTO (the zero value, so a
+ * zeroed options struct gets it) resolves to ON for image datasets on a host
+ * backend and OFF otherwise (methods/common.h, cz_dsa_resolve); a method's
+ * resolved setting is ON or OFF. */
+typedef enum cz_dsa_use { CZ_DSA_AUTO = 0, CZ_DSA_ON = 1, CZ_DSA_OFF = 2 } cz_dsa_use;
+
 /* The strategy color_crop_cutout_flip_scale_rotate with the reference
  * parameters, mode one-family-per-batch, per-image draws, for C x H x W. */
 cz_dsa_opts cz_dsa_opts_default(int channels, int height, int width);

@@ -186,3 +186,33 @@ cz_status cz_spec_read(cz_reader *r, cz_model_spec *s, cz_error *err)
                          .depth = (int)v[6], .instance_norm = (int)v[7]};
     return CZ_OK;
 }
+
+cz_status cz_dsa_resolve(cz_dsa_use use, const cz_dataset *d, const cz_backend *be, int *on,
+                         cz_error *err)
+{
+    *on = 0;
+    if (use != CZ_DSA_AUTO && use != CZ_DSA_ON && use != CZ_DSA_OFF)
+        return cz_error_set(err, CZ_EINVAL, "dsa is auto (default), on or off",
+                            "dsa setting %d is not one of auto, on, off", (int)use);
+    if (use == CZ_DSA_OFF)
+        return CZ_OK;
+    if (use == CZ_DSA_AUTO) {
+        *on = d->is_image && cz_backend_is_host(be);
+        return CZ_OK;
+    }
+    if (!d->is_image)
+        return cz_error_set(err, CZ_EINVAL, "leave dsa off (or auto) for tabular data",
+                            "dsa augments images; dataset \"%s\" is tabular", d->name);
+    if (!cz_backend_is_host(be))
+        return cz_error_set(err, CZ_EUNSUPPORTED, "use the cpu backend, or dsa off",
+                            "dsa runs on host memory; backend \"%s\" keeps the data on the GPU",
+                            cz_backend_name(be));
+    *on = 1;
+    return CZ_OK;
+}
+
+cz_status cz_dsa_new_for(const cz_dataset *d, cz_dsa **out, cz_error *err)
+{
+    cz_dsa_opts o = cz_dsa_opts_default(d->channels, d->height, d->width);
+    return cz_dsa_new(&o, out, err);
+}

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../augment/dsa.h"
+#include "../backend/backend.h"
 #include "../core/bytes.h"
 #include "../core/real.h"
 #include "../core/rng.h"
@@ -57,6 +59,16 @@ cz_status cz_score_constant(const cz_dataset *d, cz_split sp, cz_metrics *out,
 void cz_spec_write(cz_bytes *b, const cz_model_spec *s);
 /* Reads and checks it (CZ_EFORMAT on nonsense values). */
 cz_status cz_spec_read(cz_reader *r, cz_model_spec *s, cz_error *err) CZ_WUR;
+
+/* Resolves a DSA setting for dataset d on backend be into *on (1 or 0):
+ * AUTO is on for image datasets on a host backend (DSA works on host
+ * memory), off for tabular data and device backends. ON for a tabular
+ * dataset is CZ_EINVAL; ON on a device backend is CZ_EUNSUPPORTED. */
+cz_status cz_dsa_resolve(cz_dsa_use use, const cz_dataset *d, const cz_backend *be, int *on,
+                         cz_error *err) CZ_WUR;
+/* DSA with the standard strategy and parameters (cz_dsa_opts_default) for
+ * d's image shape. */
+cz_status cz_dsa_new_for(const cz_dataset *d, cz_dsa **out, cz_error *err) CZ_WUR;
 
 /* True when all n values are finite. */
 bool cz_all_finite(const cz_real *x, size_t n);

@@ -8,7 +8,7 @@
 #include "evaluate.h"
 
 #define RESULT_MAGIC 0x435a4556u /* "CZEV" */
-#define RESULT_VERSION 1u
+#define RESULT_VERSION 2u /* 2: the DSA flag */
 
 void cz_eval_result_free(cz_eval_result **r)
 {
@@ -46,6 +46,7 @@ cz_status cz_eval_result_serialize(const cz_eval_result *r, cz_bytes *out, cz_er
     cz_bytes_f64(out, r->lr);
     cz_bytes_u32(out, (uint32_t)r->epochs);
     cz_bytes_u64(out, r->seed);
+    cz_bytes_u8(out, (uint8_t)r->dsa);
     cz_bytes_u32(out, (uint32_t)r->arch_count);
     for (int a = 0; a < r->arch_count; a++) {
         const cz_eval_arch *x = &r->by_arch[a];
@@ -102,9 +103,10 @@ cz_status cz_eval_result_deserialize(cz_reader *rd, cz_eval_result **out, cz_err
     cz_status st = cz_reader_finish(rd, 0);
     if (st != CZ_OK)
         return st;
-    if (magic != RESULT_MAGIC || version != RESULT_VERSION)
+    if (magic != RESULT_MAGIC || version < 1 || version > RESULT_VERSION)
         return cz_error_set(err, CZ_EFORMAT, "the record is not an evaluation result of this version",
-                            "result record: magic 0x%08x version %u (expected 0x%08x version %u)",
+                            "result record: magic 0x%08x version %u (expected 0x%08x, "
+                            "versions 1..%u)",
                             magic, version, RESULT_MAGIC, RESULT_VERSION);
     cz_eval_result *r = cz_calloc(1, sizeof *r);
     if (!r)
@@ -117,8 +119,12 @@ cz_status cz_eval_result_deserialize(cz_reader *rd, cz_eval_result **out, cz_err
     r->lr = cz_read_f64(rd, "result lr");
     r->epochs = (int)cz_read_u32(rd, "result epochs");
     r->seed = cz_read_u64(rd, "result seed");
+    r->dsa = version >= 2 ? cz_read_u8(rd, "result dsa") : 0; /* 1: before DSA */
     uint32_t na = cz_read_u32(rd, "result architectures");
     st = cz_reader_finish(rd, 0);
+    if (st == CZ_OK && r->dsa > 1)
+        st = cz_error_set(err, CZ_EFORMAT, "the record is damaged", "result: dsa flag %d (0 or 1)",
+                          r->dsa);
     if (st == CZ_OK && (na < 1 || na > CZ_EVAL_MAX_ARCHS))
         st = cz_error_set(err, CZ_EFORMAT, "the record is damaged",
                           "result: %u architectures (1..%d)", na, CZ_EVAL_MAX_ARCHS);

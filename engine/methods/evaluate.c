@@ -29,6 +29,7 @@ typedef struct train_set {
     const char *name;
     double lr;
     int epochs;
+    const cz_augment *augment; /* DSA, or NULL */
 } train_set;
 
 static cz_status check_opts(const cz_eval_opts *o, cz_error *err)
@@ -97,7 +98,8 @@ static cz_status eval_arch(const train_set *ts, const cz_dataset *d, const cz_ev
         double loss = NAN;
         for (int ep = 0; st == CZ_OK && ep < ts->epochs; ep++) {
             cz_sgd sgd = {.lr = cz_step_schedule(ts->lr, ep, ts->epochs), .momentum = o->momentum,
-                          .weight_decay = o->weight_decay, .batch = o->batch};
+                          .weight_decay = o->weight_decay, .batch = o->batch,
+                          .augment = ts->augment};
             st = cz_train_epoch(m, theta, vel, ts->x, ts->y, ts->n, &sgd, &rng, &loss, err);
         }
         int diverged = 0;
@@ -130,13 +132,19 @@ static cz_status eval_arch(const train_set *ts, const cz_dataset *d, const cz_ev
     return st;
 }
 
-static cz_status evaluate(const train_set *ts, const cz_dataset *d, const cz_eval_opts *o,
+static cz_status evaluate(train_set *ts, const cz_dataset *d, const cz_eval_opts *o,
                           cz_backend *be, cz_eval_result **out, cz_error *err)
 {
     *out = NULL;
     cz_status st = check_opts(o, err);
     if (st != CZ_OK)
         return st;
+    int dsa_on = 0;
+    st = cz_dsa_resolve(o->dsa, d, be, &dsa_on, err);
+    if (st != CZ_OK) {
+        cz_error_prefix(err, "evaluate");
+        return st;
+    }
     if (o->score_split != CZ_TEST && o->score_split != CZ_VAL)
         return cz_error_set(err, CZ_EINVAL, "score on the test or the validation split",
                             "evaluate: score_split = %d", (int)o->score_split);
@@ -157,7 +165,14 @@ static cz_status evaluate(const train_set *ts, const cz_dataset *d, const cz_eva
     r->lr = ts->lr;
     r->epochs = ts->epochs;
     r->seed = o->seed;
+    r->dsa = dsa_on;
     r->arch_count = na;
+    cz_dsa *dsa = NULL;
+    cz_augment aug = {0};
+    if (dsa_on && (st = cz_dsa_new_for(d, &dsa, err)) == CZ_OK) {
+        aug = cz_dsa_augment(dsa);
+        ts->augment = &aug;
+    }
     int64_t done = 0;
     for (int ai = 0; st == CZ_OK && ai < na; ai++) {
         cz_eval_arch *a = &r->by_arch[ai];
@@ -176,6 +191,8 @@ static cz_status evaluate(const train_set *ts, const cz_dataset *d, const cz_eva
         if (st != CZ_OK)
             cz_error_prefix(err, "evaluating %s", a->name);
     }
+    cz_dsa_free(&dsa);
+    ts->augment = NULL;
     if (st != CZ_OK) {
         cz_eval_result_free(&r);
         return st;

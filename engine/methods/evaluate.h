@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../augment/dsa.h"
 #include "../backend/backend.h"
 #include "../core/bytes.h"
 #include "../core/cancel.h"
@@ -36,6 +37,8 @@ typedef struct cz_eval_opts {
     double weight_decay;        /* 5e-4 */
     int batch;                  /* 256 */
     uint64_t seed;              /* model k of architecture a uses stream (a, k) of this seed */
+    cz_dsa_use dsa;             /* DSA on the training minibatches (AUTO: on for images on
+                                   the cpu backend, as MTT's evaluate_synset) */
     cz_split score_split;       /* CZ_TEST (the protocol); CZ_VAL to select settings */
     cz_progress_fn progress;    /* after every trained model (phase "evaluate"), or NULL */
     void *progress_user;
@@ -56,6 +59,7 @@ typedef struct cz_eval_result {
     double lr;
     int epochs;
     uint64_t seed;
+    int dsa;                    /* 1 when the models trained with DSA */
     int arch_count;
     cz_eval_arch *by_arch;
 } cz_eval_result;

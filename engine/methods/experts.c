@@ -10,7 +10,7 @@
 #include "digest.h"
 
 #define EXPERTS_MAGIC 0x435a4558u /* "CZEX" */
-#define EXPERTS_VERSION 1u
+#define EXPERTS_VERSION 2u /* 2: the DSA flag */
 #define MAX_EXPERTS 100000
 #define MAX_EPOCHS 100000
 
@@ -104,7 +104,8 @@ static int report(const cz_experts_opts *o, int64_t step, int64_t total, double 
 
 /* Trains expert k in place in e; CZ_EINTERRUPTED on cancel. */
 static cz_status train_one(cz_model *m, const cz_dataset *d, const cz_experts_opts *o,
-                           cz_experts *e, int k, cz_real *work, cz_real *velocity, cz_error *err)
+                           cz_experts *e, int k, cz_real *work, cz_real *velocity,
+                           const cz_augment *aug, cz_error *err)
 {
     const cz_split_data *tr = &d->split[CZ_TRAIN];
     cz_rng base, rng;
@@ -113,7 +114,8 @@ static cz_status train_one(cz_model *m, const cz_dataset *d, const cz_experts_op
     cz_model_init(m, &rng, work);
     memcpy(slot(e, k, 0), work, e->params * sizeof *work);
     memset(velocity, 0, e->params * sizeof *velocity);
-    cz_sgd sgd = {.lr = o->lr, .momentum = o->momentum, .weight_decay = 0.0, .batch = o->batch};
+    cz_sgd sgd = {.lr = o->lr, .momentum = o->momentum, .weight_decay = 0.0, .batch = o->batch,
+                  .augment = aug};
     int64_t total = (int64_t)o->count * o->epochs;
     for (int ep = 0; ep < o->epochs; ep++) {
         double loss = NAN;
@@ -153,6 +155,12 @@ cz_status cz_experts_train(const cz_dataset *d, const cz_experts_opts *opts, cz_
         return cz_error_set(err, CZ_EINVAL, "load the dataset with a non-empty train and val split",
                             "dataset \"%s\" has %zu training and %zu validation rows", d->name,
                             d->split[CZ_TRAIN].rows, d->split[CZ_VAL].rows);
+    int dsa_on = 0;
+    st = cz_dsa_resolve(opts->dsa, d, be, &dsa_on, err);
+    if (st != CZ_OK) {
+        cz_error_prefix(err, "experts");
+        return st;
+    }
     cz_model_spec spec = opts->spec;
     spec.channels = d->channels;
     spec.height = d->height;
@@ -169,7 +177,12 @@ cz_status cz_experts_train(const cz_dataset *d, const cz_experts_opts *opts, cz_
     cz_real *velocity = cz_alloc(P * sizeof *velocity);
     if (st == CZ_OK && (!work || !velocity))
         st = cz_error_set(err, CZ_ENOMEM, NULL, "no memory for %zu parameters", P);
+    cz_dsa *dsa = NULL;
+    cz_augment aug = {0};
+    if (st == CZ_OK && dsa_on && (st = cz_dsa_new_for(d, &dsa, err)) == CZ_OK)
+        aug = cz_dsa_augment(dsa);
     if (st == CZ_OK) {
+        e->dsa = dsa_on;
         e->lr = opts->lr;
         e->momentum = opts->momentum;
         e->batch = opts->batch;
@@ -177,7 +190,8 @@ cz_status cz_experts_train(const cz_dataset *d, const cz_experts_opts *opts, cz_
         e->train_rows = d->split[CZ_TRAIN].rows;
     }
     for (int k = 0; st == CZ_OK && k < opts->count; k++)
-        st = train_one(m, d, opts, e, k, work, velocity, err);
+        st = train_one(m, d, opts, e, k, work, velocity, dsa ? &aug : NULL, err);
+    cz_dsa_free(&dsa);
     cz_free(work);
     cz_free(velocity);
     cz_model_free(m);
@@ -201,6 +215,7 @@ cz_status cz_experts_serialize(const cz_experts *e, cz_bytes *out, cz_error *err
     cz_bytes_f64(out, e->momentum);
     cz_bytes_u32(out, (uint32_t)e->batch);
     cz_bytes_u64(out, e->seed);
+    cz_bytes_u8(out, (uint8_t)e->dsa);
     cz_bytes_u64(out, (uint64_t)e->train_rows);
     size_t losses = (size_t)e->count * (size_t)e->epochs;
     for (size_t i = 0; i < losses; i++)
@@ -219,9 +234,10 @@ cz_status cz_experts_deserialize(cz_reader *r, cz_experts **out, cz_error *err)
     cz_status st = cz_reader_finish(r, 0);
     if (st != CZ_OK)
         return st;
-    if (magic != EXPERTS_MAGIC || version != EXPERTS_VERSION)
+    if (magic != EXPERTS_MAGIC || version < 1 || version > EXPERTS_VERSION)
         return cz_error_set(err, CZ_EFORMAT, "the record is not an expert set of this version",
-                            "experts record: magic 0x%08x version %u (expected 0x%08x version %u)",
+                            "experts record: magic 0x%08x version %u (expected 0x%08x, "
+                            "versions 1..%u)",
                             magic, version, EXPERTS_MAGIC, EXPERTS_VERSION);
     cz_model_spec spec;
     st = cz_spec_read(r, &spec, err);
@@ -234,12 +250,16 @@ cz_status cz_experts_deserialize(cz_reader *r, cz_experts **out, cz_error *err)
     double momentum = cz_read_f64(r, "experts momentum");
     uint32_t batch = cz_read_u32(r, "experts batch");
     uint64_t seed = cz_read_u64(r, "experts seed");
+    uint8_t dsa = version >= 2 ? cz_read_u8(r, "experts dsa") : 0; /* 1: before DSA */
     uint64_t train_rows = cz_read_u64(r, "experts train rows");
     st = cz_reader_finish(r, 0);
     if (st != CZ_OK)
         return st;
     /* Sizes must fit what is left of the record before anything is allocated. */
     uint64_t left = r->len - r->pos;
+    if (dsa > 1)
+        return cz_error_set(err, CZ_EFORMAT, "the record is damaged",
+                            "experts record: dsa flag %u (0 or 1)", dsa);
     if (count < 1 || count > MAX_EXPERTS || epochs < 1 || epochs > MAX_EPOCHS || params < 1 ||
         params > left / 4 / ((uint64_t)count * (epochs + 1)))
         return cz_error_set(err, CZ_EFORMAT, "the record is damaged",
@@ -254,6 +274,7 @@ cz_status cz_experts_deserialize(cz_reader *r, cz_experts **out, cz_error *err)
     e->momentum = momentum;
     e->batch = (int)batch;
     e->seed = seed;
+    e->dsa = dsa;
     e->train_rows = (size_t)train_rows;
     size_t losses = (size_t)count * epochs;
     for (size_t i = 0; i < losses; i++)

@@ -3,6 +3,10 @@
  * parameter vector recorded before training and after every epoch, plus each
  * expert's per-epoch training loss and final validation AUROC.
  *
+ * Images are augmented with DSA by default (MTT's buffer.py trains its
+ * experts with the same augmentation as distillation); the seed of each
+ * minibatch's transform comes from the expert's own stream.
+ *
  * Storage is host memory: count * (epochs + 1) * params values. */
 #ifndef CZ_EXPERTS_H
 #define CZ_EXPERTS_H
@@ -10,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../augment/dsa.h"
 #include "../backend/backend.h"
 #include "../core/bytes.h"
 #include "../core/cancel.h"
@@ -27,6 +32,7 @@ typedef struct cz_experts_opts {
     double momentum;     /* 0 */
     int batch;           /* 256 */
     uint64_t seed;       /* 0; expert k uses its own stream derived from (seed, k) */
+    cz_dsa_use dsa;      /* DSA on every minibatch (AUTO: on for images on the cpu backend) */
     cz_progress_fn progress; /* called after every epoch (phase "experts"), or NULL */
     void *progress_user;
     const cz_cancel *cancel; /* polled between epochs, or NULL */
@@ -39,6 +45,7 @@ typedef struct cz_experts {
     double lr, momentum;
     int batch;
     uint64_t seed;
+    int dsa;             /* 1 when trained with DSA (the resolved setting) */
     size_t train_rows;   /* rows of the training split they were trained on */
     cz_real *traj;       /* count x (epochs + 1) x params */
     double *train_loss;  /* count x epochs: mean minibatch loss of each epoch */

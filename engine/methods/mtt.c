@@ -32,7 +32,7 @@ double cz_mtt_auto_lr_init(const cz_dataset *d, double lr_teacher, int batch_tea
 
 /* Fills the autos and checks every value against d and e. */
 cz_status cz_mtt_resolve_config(const cz_dataset *d, const cz_match_source *src,
-                                cz_mtt_config *c, cz_error *err)
+                                const cz_backend *be, cz_mtt_config *c, cz_error *err)
 {
     int epochs = cz_source_epochs(src);
     if (c->syn_steps < 1)
@@ -80,6 +80,13 @@ cz_status cz_mtt_resolve_config(const cz_dataset *d, const cz_match_source *src,
                                 "mtt: the %s do not record the experts' rate, so lr_init "
                                 "cannot be derived", cz_source_kind(src));
     }
+    int dsa_on = 0;
+    cz_status st = cz_dsa_resolve(c->dsa, d, be, &dsa_on, err);
+    if (st != CZ_OK) {
+        cz_error_prefix(err, "mtt");
+        return st;
+    }
+    c->dsa = dsa_on ? CZ_DSA_ON : CZ_DSA_OFF;
     if (d->classes > CZ_MTT_MAX_CLASSES)
         return cz_error_set(err, CZ_EUNSUPPORTED, NULL, "mtt: %d classes (at most %d)",
                             d->classes, CZ_MTT_MAX_CLASSES);
@@ -108,6 +115,7 @@ void cz_mtt_free(cz_mtt **r)
     cz_mtt *s = *r;
     cz_unroll_free(s->u);
     cz_satm_free(&s->satm);
+    cz_dsa_free(&s->dsa);
     cz_free(s->start_buf);
     cz_free(s->target_buf);
     cz_model_free(s->m);
@@ -155,6 +163,8 @@ cz_status cz_mtt_alloc(const cz_dataset *d, const cz_match_source *src, const cz
         if (!r->start_buf || !r->target_buf)
             st = cz_error_set(err, CZ_ENOMEM, NULL, "no memory for two parameter vectors");
     }
+    if (st == CZ_OK && cfg->dsa == CZ_DSA_ON && (st = cz_dsa_new_for(d, &r->dsa, err)) == CZ_OK)
+        r->aug = cz_dsa_augment(r->dsa);
     if (st == CZ_OK)
         st = cz_dataset_digest(d, r->data_digest, err);
     if (st == CZ_OK)
@@ -183,7 +193,7 @@ cz_status cz_mtt_new_from(const cz_dataset *d, const cz_match_source *src,
     cz_mtt_config c = *cfg;
     cz_status st = cz_mtt_check_pairing(d, src, err);
     if (st == CZ_OK)
-        st = cz_mtt_resolve_config(d, src, &c, err);
+        st = cz_mtt_resolve_config(d, src, be, &c, err);
     if (st == CZ_OK)
         st = cz_check_ipc(d, c.ipc, err);
     if (st != CZ_OK)
@@ -214,7 +224,7 @@ static cz_status ensure_unroll(cz_mtt *r, const cz_cancel *cancel, cz_error *err
     cz_unroll_opts o = {.steps = r->cfg.syn_steps, .batch = r->cfg.batch_syn,
                         .truncate = r->cfg.truncate,
                         .class_weight = r->cfg.class_weights ? r->class_w : NULL,
-                        .augment = NULL, .cancel = cancel};
+                        .augment = r->dsa ? &r->aug : NULL, .cancel = cancel};
     cz_status st = cz_unroll_new(r->m, r->rows, &o, &r->u, err);
     cz_satm_free(&r->satm);
     if (st == CZ_OK && r->cfg.sam) {
@@ -250,6 +260,21 @@ static void note_skip(cz_mtt *r, const char *why)
              (long long)r->iteration + 1, why);
 }
 
+/* The learnable rate's SGD-with-momentum step, kept positive. */
+static void step_rate(cz_mtt *r, double grad_lr)
+{
+    double buf = r->cfg.momentum * r->lr_buf + grad_lr;
+    double lr = r->lr - r->cfg.lr_lr * buf;
+    if (lr > 0 && isfinite(lr)) {
+        r->lr = lr;
+        r->lr_buf = buf;
+    } else {
+        r->lr *= 0.5;
+        r->lr_buf = 0;
+        r->lr_halved++;
+    }
+}
+
 /* Applies the outer step when its result is finite; returns 0 when skipped. */
 static int apply_update(cz_mtt *r, double grad_lr)
 {
@@ -266,17 +291,43 @@ static int apply_update(cz_mtt *r, double grad_lr)
     t = r->x_buf;
     r->x_buf = r->cand_buf;
     r->cand_buf = t;
-    double buf = r->cfg.momentum * r->lr_buf + grad_lr;
-    double lr = r->lr - r->cfg.lr_lr * buf;
-    if (lr > 0 && isfinite(lr)) {
-        r->lr = lr;
-        r->lr_buf = buf;
-    } else {
-        r->lr *= 0.5;
-        r->lr_buf = 0;
-        r->lr_halved++;
-    }
+    step_rate(r, grad_lr);
     return 1;
+}
+
+/* The parameterisation's step from dL/dX, then the rate's, then X = the new
+ * images. *applied = 0 when the step refused (CZ_ENUMERIC: skipped, state
+ * unchanged); another failure of the step leaves the state unchanged too. */
+static cz_status apply_param(cz_mtt *r, double grad_lr, int *applied, cz_error *err)
+{
+    cz_error inner;
+    cz_error_clear(&inner);
+    *applied = 0;
+    cz_status st = r->param.step(r->param.user, r->grad_x, &inner);
+    if (st == CZ_ENUMERIC) {
+        note_skip(r, inner.msg);
+        return CZ_OK;
+    }
+    if (st != CZ_OK) {
+        if (err)
+            *err = inner;
+        return st;
+    }
+    step_rate(r, grad_lr);
+    *applied = 1;
+    /* Rendering the codes that were just stepped cannot meet a bad label:
+     * those were checked when the parameterisation was made. */
+    return r->param.render(r->param.user, r->x, err);
+}
+
+cz_status cz_mtt_set_param(cz_mtt *r, const cz_mtt_param *p, cz_error *err)
+{
+    if (!p || !p->render || !p->step)
+        return cz_error_set(err, CZ_EINVAL, "pass render and step functions",
+                            "cz_mtt_set_param: incomplete parameterisation");
+    r->param = *p;
+    memset(r->x_buf, 0, r->rows * r->features * sizeof *r->x_buf);
+    return p->render(p->user, r->x, err);
 }
 
 /* One whole iteration, or an error / interrupt with the state untouched. */
@@ -310,8 +361,12 @@ static cz_status iterate(cz_mtt *r, cz_error *err)
     else if (!isfinite(loss) || !isfinite(grad_lr) ||
              !cz_all_finite(r->grad_x, r->rows * r->features))
         note_skip(r, "the matching loss or its gradient is not finite (lower lr_img or lr_init)");
-    else
+    else if (!r->param.step)
         applied = apply_update(r, grad_lr);
+    else if ((st = apply_param(r, grad_lr, &applied, err)) != CZ_OK) {
+        r->rng = saved;
+        return st;
+    }
     st = history_push(r, applied ? loss : NAN, err);
     if (st != CZ_OK) {
         r->rng = saved;

@@ -12,7 +12,10 @@
  * on L = |theta_N - theta*_{t+M}|^2 / |theta*_t - theta*_{t+M}|^2.
  * An iteration whose loss, gradients or candidate update are not finite is
  * skipped (counted, its loss recorded as NaN) instead of corrupting X; the
- * rate is kept positive (a step that would make it <= 0 halves it instead). */
+ * rate is kept positive (a step that would make it <= 0 halves it instead).
+ * With DSA (images), each unrolled step's minibatch is augmented with a
+ * transform whose seed the run's RNG draws, so the run stays deterministic
+ * and resumable. */
 #ifndef CZ_MTT_H
 #define CZ_MTT_H
 
@@ -49,6 +52,9 @@ typedef struct cz_mtt_config {
     double rho;            /* SATM: the perturbation's norm (CZ_SATM_RHO_DEFAULT) */
     int sam_steps;         /* SATM approximate: last steps re-evaluated at X + eps (1) */
     int sam_lr_at_x;       /* SATM: 1 steps the rate with dL/dlr at X (0: at X + eps) */
+    cz_dsa_use dsa;        /* DSA in the unrolled student steps (METHODS.md: the standard
+                              strategy and parameters); AUTO (default) = on for images on
+                              the cpu backend, off for tabular data */
     uint64_t seed;         /* initial rows, expert/start draws, minibatch orders */
 } cz_mtt_config;
 

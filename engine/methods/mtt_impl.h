@@ -5,6 +5,7 @@
 
 #include "../autodiff/unroll.h"
 #include "mtt.h"
+#include "mtt_param.h"
 #include "satm.h"
 
 #define CZ_MTT_MAX_CLASSES 4096
@@ -17,6 +18,9 @@ struct cz_mtt {
     cz_model *m;
     cz_unroll *u;
     cz_satm *satm;       /* SATM outer step, or NULL */
+    cz_dsa *dsa;         /* DSA of the unrolled steps (cfg.dsa ON), or NULL */
+    cz_augment aug;      /* its hook, which the unroll borrows */
+    cz_mtt_param param;  /* X's parameterisation (param.step set), or pixels */
     cz_real *start_buf, *target_buf; /* points drawn on a curve */
     const cz_cancel *u_cancel; /* the token u polls */
     size_t rows, features;
@@ -33,8 +37,8 @@ struct cz_mtt {
 };
 
 /* Fills the autos of c and checks every value against d and the source. */
-cz_status cz_mtt_resolve_config(const cz_dataset *d, const cz_match_source *src, cz_mtt_config *c,
-                                cz_error *err);
+cz_status cz_mtt_resolve_config(const cz_dataset *d, const cz_match_source *src,
+                                const cz_backend *be, cz_mtt_config *c, cz_error *err);
 /* Experts (curves) of d's shape, trained on d's training rows. */
 cz_status cz_mtt_check_pairing(const cz_dataset *d, const cz_match_source *src, cz_error *err);
 /* A run with everything allocated but X, y and the RNG unset. */

@@ -9,7 +9,7 @@
 #include "mtt_impl.h"
 
 #define MTT_MAGIC 0x435a4d54u /* "CZMT" */
-#define MTT_VERSION 2u /* 2: the SATM options */
+#define MTT_VERSION 3u /* 2: the SATM options; 3: the DSA setting */
 #define MAX_ITERATIONS ((int64_t)1 << 40)
 
 static void write_config(cz_bytes *b, const cz_mtt_config *c)
@@ -30,10 +30,11 @@ static void write_config(cz_bytes *b, const cz_mtt_config *c)
     cz_bytes_f64(b, c->rho);
     cz_bytes_u32(b, (uint32_t)c->sam_steps);
     cz_bytes_u8(b, (uint8_t)c->sam_lr_at_x);
+    cz_bytes_u8(b, (uint8_t)c->dsa);
     cz_bytes_u64(b, c->seed);
 }
 
-static cz_status read_config(cz_reader *r, cz_mtt_config *c)
+static cz_status read_config(cz_reader *r, uint32_t version, cz_mtt_config *c)
 {
     c->ipc = (int)cz_read_u32(r, "mtt ipc");
     c->iterations = cz_read_i64(r, "mtt iterations");
@@ -51,6 +52,8 @@ static cz_status read_config(cz_reader *r, cz_mtt_config *c)
     c->rho = cz_read_f64(r, "mtt rho");
     c->sam_steps = (int)cz_read_u32(r, "mtt sam_steps");
     c->sam_lr_at_x = cz_read_u8(r, "mtt sam_lr_at_x");
+    /* Version 2 runs predate DSA in the methods: they ran without it. */
+    c->dsa = version >= 3 ? (cz_dsa_use)cz_read_u8(r, "mtt dsa") : CZ_DSA_OFF;
     c->seed = cz_read_u64(r, "mtt seed");
     return cz_reader_finish(r, 0);
 }
@@ -152,24 +155,24 @@ cz_status cz_mtt_deserialize_from(cz_reader *rd, const cz_dataset *d, const cz_m
     cz_status st = cz_reader_finish(rd, 0);
     if (st != CZ_OK)
         return st;
-    if (magic != MTT_MAGIC || version != MTT_VERSION)
+    if (magic != MTT_MAGIC || version < 2 || version > MTT_VERSION)
         return cz_error_set(err, CZ_EFORMAT, "the record is not an MTT run of this version",
-                            "mtt run record: magic 0x%08x version %u (expected 0x%08x version %u)",
-                            magic, version, MTT_MAGIC, MTT_VERSION);
+                            "mtt run record: magic 0x%08x version %u (expected 0x%08x, "
+                            "versions 2..%u)", magic, version, MTT_MAGIC, MTT_VERSION);
     cz_mtt_config c;
     uint8_t data_digest[32], experts_digest[32];
-    st = read_config(rd, &c);
+    st = read_config(rd, version, &c);
     cz_read(rd, data_digest, 32, "mtt dataset digest");
     cz_read(rd, experts_digest, 32, "mtt experts digest");
     if (st == CZ_OK)
         st = cz_reader_finish(rd, 0);
     if (st != CZ_OK)
         return st;
-    if (c.lr_init <= 0 || c.max_start_epoch <= 0)
+    if (c.lr_init <= 0 || c.max_start_epoch <= 0 || (c.dsa != CZ_DSA_ON && c.dsa != CZ_DSA_OFF))
         return damaged(err, "the configuration has unresolved values");
     st = cz_mtt_check_pairing(d, src, err);
     if (st == CZ_OK)
-        st = cz_mtt_resolve_config(d, src, &c, err);
+        st = cz_mtt_resolve_config(d, src, be, &c, err);
     if (st == CZ_OK)
         st = cz_check_ipc(d, c.ipc, err);
     if (st != CZ_OK)

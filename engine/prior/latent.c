@@ -96,6 +96,7 @@ void cz_latent_init_random(cz_latent *l, cz_rng *rng)
 }
 
 size_t cz_latent_rows(const cz_latent *l) { return l->rows; }
+cz_latent_opts cz_latent_opts_of(const cz_latent *l) { return l->opts; }
 size_t cz_latent_size(const cz_latent *l) { return l->L; }
 const cz_real *cz_latent_codes(const cz_latent *l) { return l->z; }
 const int32_t *cz_latent_labels(const cz_latent *l) { return l->y; }

@@ -47,6 +47,7 @@ cz_status cz_latent_init_encode(cz_latent *l, const cz_real *x, cz_error *err) C
 void cz_latent_init_random(cz_latent *l, cz_rng *rng);
 
 size_t cz_latent_rows(const cz_latent *l);
+cz_latent_opts cz_latent_opts_of(const cz_latent *l);
 size_t cz_latent_size(const cz_latent *l);         /* values of z per image */
 const cz_real *cz_latent_codes(const cz_latent *l); /* rows x latent */
 const int32_t *cz_latent_labels(const cz_latent *l);

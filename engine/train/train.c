@@ -48,6 +48,10 @@ cz_status cz_train_epoch(cz_model *m, cz_real *theta, cz_real *velocity, const c
         return cz_error_set(err, CZ_EINVAL, "pass the model, theta, x, y, an rng and (with momentum) "
                             "a velocity buffer", "cz_train_epoch: NULL argument");
     cz_backend *be = cz_model_backend(m);
+    if (opt->augment && !cz_backend_is_host(be))
+        return cz_error_set(err, CZ_EUNSUPPORTED, "use the cpu backend, or no augmentation",
+                            "augmentation runs on host memory; backend \"%s\" keeps the data on "
+                            "the GPU", cz_backend_name(be));
     size_t P = cz_model_param_count(m), in = cz_model_input_size(m);
     size_t b = opt->batch == 0 || (size_t)opt->batch >= n ? n : (size_t)opt->batch;
     int64_t *perm = cz_alloc(n * sizeof *perm);
@@ -57,7 +61,9 @@ cz_status cz_train_epoch(cz_model *m, cz_real *theta, cz_real *velocity, const c
     int32_t *yb = b < n ? cz_alloc(b * sizeof *yb) : NULL;               /* host */
     int32_t *y_host = b < n && !host ? cz_alloc(n * sizeof *y_host) : NULL;
     int32_t *yb_dev = b < n && !host ? be->ops->alloc(be, b * sizeof *yb_dev) : NULL;
-    if (!perm || !grad || (b < n && (!xb || !yb)) || (b < n && !host && (!y_host || !yb_dev))) {
+    cz_real *xa = opt->augment ? cz_alloc(b * in * sizeof *xa) : NULL; /* host (checked above) */
+    if (!perm || !grad || (b < n && (!xb || !yb)) || (b < n && !host && (!y_host || !yb_dev)) ||
+        (opt->augment && !xa)) {
         st = cz_error_set(err, CZ_ENOMEM, "use a smaller batch", "out of memory for a training epoch");
         goto done;
     }
@@ -79,6 +85,13 @@ cz_status cz_train_epoch(cz_model *m, cz_real *theta, cz_real *velocity, const c
                 be->ops->upload(be, yb_dev, yb, rows * sizeof *yb);
             xs = xb;
             ys = host ? yb : yb_dev;
+        }
+        if (opt->augment) {
+            const cz_augment *a = opt->augment;
+            st = a->forward(a->user, cz_rng_u64(rng), xs, rows, xa, err);
+            if (st != CZ_OK)
+                goto done;
+            xs = xa;
         }
         cz_real loss = 0;
         st = cz_model_loss_grad(m, theta, xs, ys, rows, opt->class_weight, &loss, grad, NULL, err);
@@ -107,6 +120,7 @@ done:
     if (xb)
         be->ops->free(be, xb);
     cz_free(yb);
+    cz_free(xa);
     cz_free(y_host);
     if (yb_dev)
         be->ops->free(be, yb_dev);

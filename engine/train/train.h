@@ -11,6 +11,7 @@
 #include "../core/real.h"
 #include "../core/rng.h"
 #include "../core/status.h"
+#include "../autodiff/unroll.h"
 #include "../nn/model.h"
 
 typedef struct cz_sgd {
@@ -19,6 +20,10 @@ typedef struct cz_sgd {
     double weight_decay; /* L2, added to the gradient as PyTorch does */
     int batch;           /* rows per step; 0 or >= n = full batch */
     const cz_real *class_weight; /* or NULL */
+    /* Differentiable augmentation of every minibatch (DSA for images), or
+     * NULL. Each minibatch draws its seed from the epoch's rng right before
+     * it is augmented. Host backends only. */
+    const cz_augment *augment;
 } cz_sgd;
 
 /* One pass over (x, y) (n rows) in an order drawn from rng, updating theta and
