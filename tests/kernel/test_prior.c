@@ -194,3 +194,73 @@ Test(prior, an_interrupt_stops_training)
     expect_true(h, "p:info().epochs == 1");
     capture_free(&c, &h);
 }
+
+Test(prior, distills_through_the_prior)
+{
+    capture c;
+    cellhost *h = image_host(&c);
+    expect_ok(h, "p = dc.prior(img, " TINY ")");
+    expect_ok(h, "ex = dc.experts(img, {count = 1, epochs = 2, model = {arch = 'convnet', "
+                 "width = 4, depth = 2}})");
+    expect_ok(h, "syn = dc.distill(img, {method = 'prior', prior = p, experts = ex, ipc = 2, "
+                 "iterations = 3, syn_steps = 2, expert_epochs = 1, lr_w = 10})");
+    expect_ok(h, "s = syn:info()");
+    expect_true(h, "s.kind == 'synthetic' and s.method == 'prior' and s.ipc == 2");
+    expect_true(h, "s.rows == 4 and s.classes == 2 and s.features == 28 * 28");
+    expect_true(h, "s.iterations == 3 and #s.loss_history == 3 and s.lr > 0");
+    cellhost_result r = capture_run(h, "syn");
+    cr_assert(r.ok);
+    const char *html = json_string_value(json_object_get(r.data, "text/html"));
+    cr_expect(html && strstr(html, "Synthetic images"), "the set shows as an image grid");
+    cellhost_result_clear(&r);
+    /* deterministic: the same call gives the same set; learning G too changes it */
+    expect_true(h, "dc.distill(img, {method = 'prior', prior = p, experts = ex, ipc = 2, "
+                   "iterations = 3, syn_steps = 2, expert_epochs = 1, lr_w = 10}):info().digest "
+                   "== s.digest");
+    expect_true(h, "dc.distill(img, {method = 'prior', prior = p, experts = ex, ipc = 2, "
+                   "iterations = 3, syn_steps = 2, expert_epochs = 1, lr_w = 10, lr_g = 0.01})"
+                   ":info().digest ~= s.digest");
+    /* the evaluation takes it like any synthetic set */
+    expect_ok(h, "res = dc.evaluate(syn, img, {models = 1, epochs = 2, arch = {arch = 'convnet', "
+                 "width = 4, depth = 2}})");
+    expect_true(h, "res:info().auroc == res:info().auroc");
+    capture_free(&c, &h);
+}
+
+Test(prior, distill_prior_options_are_checked)
+{
+    capture c;
+    cellhost *h = image_host(&c);
+    char path[1024], code[1200];
+    CZ_SOURCE_PATH(path, "notebooks/data/pima.csv");
+    snprintf(code, sizeof code, "tab = dc.load_csv(\"%s\")", path);
+    expect_ok(h, code);
+    expect_ok(h, "p = dc.prior(img, " TINY ")");
+    expect_ok(h, "ex = dc.experts(img, {count = 1, epochs = 2, model = {arch = 'convnet', "
+                 "width = 4, depth = 2}})");
+    expect_error(h, "dc.distill(img, {method = 'prior', experts = ex})", "ValueError",
+                 "needs prior = a generative prior");
+    expect_error(h, "dc.distill(img, {method = 'prior', prior = ex, experts = ex})", "ValueError",
+                 "must be a generative prior, got an expert set");
+    expect_error(h, "dc.distill(img, {method = 'prior', prior = p})", "ValueError",
+                 "needs experts = an expert set (or surrogate");
+    expect_error(h, "dc.distill(tab, {method = 'prior', prior = p, experts = ex})", "ValueError",
+                 "is tabular");
+    expect_error(h, "dc.distill(img, {method = 'prior', prior = p, experts = ex, lr_img = 10})",
+                 "ValueError", "option \"lr_img\" does not apply to method \"prior\"");
+    expect_error(h, "dc.distill(img, {method = 'prior', prior = p, experts = ex, lr_w = -1})",
+                 "ValueError", "lr_w");
+    expect_error(h, "dc.distill(img, {method = 'prior', prior = p, experts = ex, lr_wz = 1})",
+                 "ValueError", "did you mean \"lr_w\"");
+    expect_error(h, "dc.distill(img, {method = 'mtt', experts = ex, lr_w = 1})", "ValueError",
+                 "option \"lr_w\" does not apply to method \"mtt\" (it is used by: prior)");
+    expect_error(h, "dc.distill(img, {method = 'prior', prior = p, experts = ex, "
+                    "checkpoint = 'x.cdz'})", "UnsupportedError", "cannot autosave");
+    /* an unconditional prior drives the run as well */
+    expect_ok(h, "p1 = dc.prior(img, {latent = 4, base = 8, hidden = 16, epochs = 1, "
+                 "conditional = false})");
+    expect_ok(h, "syn = dc.distill(img, {method = 'prior', prior = p1, experts = ex, ipc = 1, "
+                 "iterations = 1, syn_steps = 1, expert_epochs = 1})");
+    expect_true(h, "syn:info().rows == 2");
+    capture_free(&c, &h);
+}
