@@ -433,10 +433,14 @@ static int l_interpolate(lua_State *L)
         lua_set_int(L, "first", (lua_Integer)rows[0] + 1);
         lua_set_int(L, "last", (lua_Integer)rows[1] + 1);
     }
-    char cls[96] = "";
+    char cls[96] = "", label[16];
+    snprintf(label, sizeof label, "%d", c);
+    /* the class name, when it says more than the label */
+    const char *name = d && d->class_names && strcmp(d->class_names[c], label) != 0
+                           ? d->class_names[c] : NULL;
     if (classes > 0)
-        snprintf(cls, sizeof cls, " of class %d%s%s%s", c, d && d->class_names ? " (" : "",
-                 d && d->class_names ? d->class_names[c] : "", d && d->class_names ? ")" : "");
+        snprintf(cls, sizeof cls, " of class %d%s%s%s", c, name ? " (" : "", name ? name : "",
+                 name ? ")" : "");
     if (real)
         lua_pushfstring(L, "interpolation: %d images G(z) along the line between the codes of "
                            "training images %d and %d%s (shown first and last)",
