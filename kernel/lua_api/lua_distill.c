@@ -386,7 +386,10 @@ static int distill_prior(lua_State *L, const cz_dataset *d)
     priorbox *box = priorbox_new(L);
     cz_error err;
     cz_error_clear(&err);
-    if (cz_prior_mtt_new(d, &src, prior, &c, &lo, lua_run_backend(L), &box->run, &err) != CZ_OK)
+    /* G runs in host memory only (generator.h), so the run that renders
+     * through it is a CPU run whatever the session's backend; the set's
+     * `backend` says so. */
+    if (cz_prior_mtt_new(d, &src, prior, &c, &lo, cz_backend_cpu(), &box->run, &err) != CZ_OK)
         lua_api_raise_status(L, fn, &err);
     lua_run *run = lua_run_begin(L, fn, c.iterations);
     cz_status st = cz_prior_mtt_step(box->run, -1, lua_run_cancel(L), lua_run_progress(),
