@@ -31,7 +31,8 @@
  *   build/bench/bench_images ../shared/data/breastmnist.npz --ipc 1 --seeds 1 --models 1 \
  *     --experts 2 --epochs 3 --width 8 --iters 10 --steps 5 --eval-epochs 20 --eval-width 4 \
  *     --bezier-epochs 2 --prior-epochs 2 --latent 8 --base 16 --train-per-class 60
- * A few minutes on 2 cores (indicative):
+ * A small real run, 130 s with --threads 1 on the shared 2-core machine (experts
+ * 2 s, curves 3 s, prior 9 s, each ipc-10 set 3-9 s, the rest evaluation):
  *   build/bench/bench_images ../shared/data/breastmnist.npz --ipc 1,10 --seeds 2 --models 3 \
  *     --experts 3 --epochs 6 --width 16 --iters 60 --steps 10 --eval-epochs 100 \
  *     --eval-width 8 --prior-epochs 10 --threads 2
