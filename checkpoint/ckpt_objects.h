@@ -51,8 +51,9 @@ int ckpt_object_kind_known(ckpt_type type);
  * or a NULL object. */
 cz_status ckpt_object_encode(const ckpt_object *o, cz_bytes *out, cz_error *err) CZ_WUR;
 
-/* Decodes a payload of record type `type` into an owned object. Generators
- * and runs are placed on backend be (NULL: the CPU). Input that is short,
+/* Decodes a payload of record type `type` into an owned object. Runs are
+ * placed on backend be (NULL: the CPU); generators always on the CPU (G
+ * lives in host memory). Input that is short,
  * long or malformed is CZ_EFORMAT naming the kind. */
 cz_status ckpt_object_decode(ckpt_type type, const void *data, size_t size, cz_backend *be,
                              ckpt_object *out, cz_error *err) CZ_WUR;

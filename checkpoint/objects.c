@@ -59,7 +59,11 @@ static cz_status decode_kind(ckpt_type type, cz_reader *rd, cz_backend *be, ckpt
     case CKPT_TYPE_SURROGATE: return cz_surrogate_deserialize(rd, &o->as.surrogate, err);
     case CKPT_TYPE_SYNTHETIC: return cz_synthetic_deserialize(rd, &o->as.synthetic, err);
     case CKPT_TYPE_RESULT: return cz_eval_result_deserialize(rd, &o->as.result, err);
-    case CKPT_TYPE_GENERATOR: return cz_prior_deserialize(rd, be, &o->as.generator, err);
+    case CKPT_TYPE_GENERATOR:
+        /* G runs in host memory only (prior/generator.h): a prior loads onto
+         * the CPU whatever backend the rest of the file goes to. */
+        (void)be;
+        return cz_prior_deserialize(rd, cz_backend_cpu(), &o->as.generator, err);
     default: return unknown_kind(type, err);
     }
 }

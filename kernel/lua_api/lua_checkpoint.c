@@ -131,6 +131,13 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* A kind's record type: its own name, except the prior, whose record is
+ * the engine's "generator" (checkpoint/ckpt_objects.h). */
+static ckpt_type record_type(const lua_object_kind *k)
+{
+    return k == &lua_prior_kind ? CKPT_TYPE_GENERATOR : ckpt_type_from_name(k->kind);
+}
+
 static int l_save(lua_State *L)
 {
     const char *fn = "dc.save";
@@ -163,10 +170,10 @@ static int l_save(lua_State *L)
         const lua_object_kind *k = lua_object_kind_of(L, -1);
         if (!k)
             lua_api_error(L, "ValueError",
-                          "save datasets, experts, surrogates, synthetic sets and results",
+                          "save datasets, experts, surrogates, priors, synthetic sets and results",
                           "%s: \"%s\" is a %s, not an engine object", fn, names[i],
                           luaL_typename(L, -1));
-        objs[i].type = ckpt_type_from_name(k->kind);
+        objs[i].type = record_type(k);
         objs[i].as.any = lua_object_test(L, -1, k);
         lua_pop(L, 1);
     }
@@ -205,6 +212,8 @@ static list_box *list_box_new(lua_State *L)
 
 static const lua_object_kind *lua_kind_for(ckpt_type type)
 {
+    if (type == CKPT_TYPE_GENERATOR)
+        return &lua_prior_kind;
     const char *name = ckpt_type_name(type);
     for (const lua_object_kind *const *k = lua_object_kinds(); *k; k++)
         if (strcmp((*k)->kind, name) == 0)
@@ -236,6 +245,13 @@ static void push_record_summary(lua_State *L, const ckpt_object *o)
     }
 }
 
+static int prior_fits(const cz_prior *p, const cz_dataset *d)
+{
+    const cz_generator_spec *s = cz_generator_spec_of(cz_prior_generator(p));
+    return d->is_image && d->channels == s->channels && d->height == s->height &&
+           d->width == s->width && (s->classes == 0 || s->classes == d->classes);
+}
+
 /* The dataset a loaded object was made on: the file's only dataset, when
  * its training rows agree with the object's. */
 static void link_dataset(lua_State *L, int data, const ckpt_object *o)
@@ -246,7 +262,8 @@ static void link_dataset(lua_State *L, int data, const ckpt_object *o)
     size_t train = d->split[CZ_TRAIN].rows;
     int fits = o->type == CKPT_TYPE_SYNTHETIC ? o->as.synthetic->features == d->features
              : o->type == CKPT_TYPE_EXPERTS ? o->as.experts->train_rows == train
-             : o->type == CKPT_TYPE_SURROGATE ? o->as.surrogate->train_rows == train : 0;
+             : o->type == CKPT_TYPE_SURROGATE ? o->as.surrogate->train_rows == train
+             : o->type == CKPT_TYPE_GENERATOR ? prior_fits(o->as.generator, d) : 0;
     if (fits) {
         lua_pushvalue(L, data);
         lua_setiuservalue(L, -2, 1);
@@ -439,7 +456,7 @@ static const lua_api_func funcs[] = {
      "never echoed, logged or stored in the notebook; it stays in locked memory and is wiped "
      "when the key is replaced or the kernel stops. Keys are stretched with Argon2id."},
     {"save", l_save, "dc.save(path, {name = object, ...}) -> string",
-     "Saves engine objects (datasets, experts, surrogates, synthetic sets, results) under "
+     "Saves engine objects (datasets, experts, surrogates, priors, synthetic sets, results) under "
      "their names to one encrypted, authenticated file, atomically: path holds either the old "
      "file or the new one. Needs dc.key first."},
     {"load", l_load, "dc.load(path) -> {name = object, ...}",

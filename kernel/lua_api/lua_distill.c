@@ -1,5 +1,6 @@
 /* dc.distill: one entry for every condensation method. Trajectory matching
- * ("mtt", "btm", "satm") runs the engine's resumable MTT run; "dm", "dd",
+ * ("mtt", "btm", "satm") runs the engine's resumable MTT run, "prior" the
+ * same run through a generative prior (X = G(z)); "dm", "dd",
  * "random" and "herding" call their engine functions. An option that the
  * chosen method does not use is an error naming the methods that use it, so
  * nothing is silently ignored.
@@ -29,17 +30,20 @@
 #include "lua_model.h"
 #include "lua_run.h"
 #include "methods/btm.h"
+#include "prior/prior_mtt.h"
 #include "objects.h"
 #include "options.h"
 #include "registry.h"
 
 #define RUNBOX_MT "condensa.mtt_run"
+#define PRIORBOX_MT "condensa.prior_run"
 #define AUTOSAVE_KEY "condensa.autosave"
 
 enum {
     M_MTT = 1, M_BTM = 2, M_SATM = 4, M_DM = 8, M_DD = 16, M_RANDOM = 32, M_HERDING = 64,
     M_PRIOR = 128,
     M_MATCH = M_MTT | M_BTM | M_SATM,
+    M_MATCHP = M_MATCH | M_PRIOR, /* trajectory matching, in pixels or through the prior */
     M_ALL = 255,
 };
 
@@ -53,14 +57,15 @@ typedef struct option_use {
 
 static const option_use uses[] = {
     {"method", M_ALL}, {"ipc", M_ALL}, {"seed", M_ALL},
-    {"iterations", M_MATCH | M_DM | M_DD},
-    {"experts", M_MTT | M_SATM}, {"surrogate", M_BTM | M_SATM},
-    {"syn_steps", M_MATCH | M_DD}, {"expert_epochs", M_MATCH}, {"max_start_epoch", M_MATCH},
-    {"batch_syn", M_MATCH}, {"lr_img", M_MATCH | M_DM | M_DD}, {"lr_lr", M_MATCH | M_DD},
-    {"lr_init", M_MATCH | M_DD}, {"momentum", M_MATCH | M_DM}, {"truncate", M_MATCH},
-    {"class_weights", M_MATCH}, {"rho", M_SATM}, {"sam", M_SATM}, {"sam_steps", M_SATM},
-    {"sam_lr_at_x", M_SATM}, {"dsa", M_MATCH}, {"checkpoint", M_MATCH}, {"every", M_MATCH},
+    {"iterations", M_MATCHP | M_DM | M_DD},
+    {"experts", M_MTT | M_SATM | M_PRIOR}, {"surrogate", M_BTM | M_SATM | M_PRIOR},
+    {"syn_steps", M_MATCHP | M_DD}, {"expert_epochs", M_MATCHP}, {"max_start_epoch", M_MATCHP},
+    {"batch_syn", M_MATCHP}, {"lr_img", M_MATCH | M_DM | M_DD}, {"lr_lr", M_MATCHP | M_DD},
+    {"lr_init", M_MATCHP | M_DD}, {"momentum", M_MATCHP | M_DM}, {"truncate", M_MATCHP},
+    {"class_weights", M_MATCHP}, {"rho", M_SATM}, {"sam", M_SATM}, {"sam_steps", M_SATM},
+    {"sam_lr_at_x", M_SATM}, {"dsa", M_MATCHP}, {"checkpoint", M_MATCH}, {"every", M_MATCH},
     {"batch_real", M_DM | M_DD}, {"model", M_DM | M_DD}, {"lr", M_DM | M_RANDOM | M_HERDING},
+    {"prior", M_PRIOR}, {"lr_w", M_PRIOR}, {"lr_g", M_PRIOR},
 };
 #define N_USES (sizeof uses / sizeof uses[0])
 
@@ -70,6 +75,12 @@ static const char *fn = "dc.distill";
 static void check_uses(lua_State *L, int method)
 {
     unsigned bit = 1u << method;
+    if (method == 7 && (opts_has(L, 2, "checkpoint") || opts_has(L, 2, "every")))
+        lua_api_error(L, "UnsupportedError", "leave checkpoint out; keep the result with "
+                      "dc.save(path, {prior = p, syn = syn}) when the run ends",
+                      "%s: method \"prior\" cannot autosave yet: a checkpointed run record "
+                      "holds a pixel run with its dataset and targets (checkpoint/run.h), not "
+                      "the prior and its latent codes, so dc.resume could not continue it", fn);
     if (method == 1 && opts_has(L, 2, "experts"))
         lua_api_error(L, "ValueError", "fit curves with curves = dc.bezier(experts), then pass "
                       "surrogate = curves", "%s: method \"btm\" distils against Bézier curves: "
@@ -173,20 +184,27 @@ static void autosave(lua_State *L, const char *path, const cz_mtt *run, int sour
     lua_call(L, 2, 0);
 }
 
-static void keep_partial(lua_State *L, const cz_mtt *run, int data)
+/* Keeps the synthetic set on the top of the stack (popped) for dc.partial
+ * and says so on stderr. */
+static void keep_partial_set(lua_State *L, const cz_mtt_info *info)
 {
-    push_run_synthetic(L, run, data);
     lua_setfield(L, LUA_REGISTRYINDEX, LUA_DISTILL_PARTIAL_KEY);
-    cz_mtt_info info;
-    cz_mtt_info_get(run, &info);
     char note[256];
     snprintf(note, sizeof note,
              "dc.distill: interrupted after iteration %lld of %lld; the synthetic set as it "
              "stood is kept: syn = dc.partial()\n",
-             (long long)info.iteration, (long long)info.planned);
+             (long long)info->iteration, (long long)info->planned);
     cellhost *h = cellhost_from_lua(L);
     cellhost_write(h, CELLHOST_STDERR, note, strlen(note));
     cellhost_flush(h);
+}
+
+static void keep_partial(lua_State *L, const cz_mtt *run, int data)
+{
+    push_run_synthetic(L, run, data);
+    cz_mtt_info info;
+    cz_mtt_info_get(run, &info);
+    keep_partial_set(L, &info);
 }
 
 /* Reads the trajectory-matching options into c. */
@@ -215,6 +233,19 @@ static void read_match_config(lua_State *L, cz_mtt_config *c, int method)
     }
 }
 
+/* dsa: absent = the engine's choice (on for images on the CPU backend, off
+ * for tabular data), true/false forces it. */
+static void read_dsa(lua_State *L, const cz_dataset *d, cz_mtt_config *c)
+{
+    if (!opts_has(L, 2, "dsa"))
+        return;
+    bool on = opts_boolean(L, 2, fn, "dsa", false);
+    if (on && !d->is_image)
+        lua_api_error(L, "ValueError", "leave dsa out for tabular data",
+                      "%s: dsa augments images; dataset \"%s\" is tabular", fn, d->name);
+    c->dsa = on ? CZ_DSA_ON : CZ_DSA_OFF;
+}
+
 /* The run's target source: index of the experts or surrogate argument. */
 static int match_source(lua_State *L, int method, cz_match_source *src)
 {
@@ -235,7 +266,8 @@ static int match_source(lua_State *L, int method, cz_match_source *src)
                       "surrogate = curves", "%s: method \"btm\" needs surrogate = a Bézier "
                       "surrogate set", fn);
     lua_api_error(L, "ValueError", "train them with ex = dc.experts(dataset), then pass experts = ex",
-                  "%s: method \"%s\" needs experts = an expert set", fn, method_names[method]);
+                  "%s: method \"%s\" needs experts = an expert set%s", fn, method_names[method],
+                  method == 7 ? " (or surrogate = Bézier curves)" : "");
 }
 
 static int distill_match(lua_State *L, const cz_dataset *d, int method)
@@ -243,14 +275,7 @@ static int distill_match(lua_State *L, const cz_dataset *d, int method)
     cz_mtt_config c = method == 1 ? cz_btm_config_default()
                     : method == 2 ? cz_satm_config_default() : cz_mtt_config_default();
     read_match_config(L, &c, method);
-    if (opts_boolean(L, 2, fn, "dsa", false)) {
-        if (!d->is_image)
-            lua_api_error(L, "ValueError", "leave dsa out for tabular data",
-                          "%s: dsa augments images; dataset \"%s\" is tabular", fn, d->name);
-        lua_api_error(L, "UnsupportedError", "leave dsa out (false)",
-                      "%s: the engine's trajectory-matching run does not apply DSA augmentation",
-                      fn);
-    }
+    read_dsa(L, d, &c);
     const char *checkpoint = opts_string(L, 2, fn, "checkpoint", NULL);
     int64_t every = opts_integer(L, 2, fn, "every", 50, 1, INT64_MAX / 2);
     if (!checkpoint && opts_has(L, 2, "every"))
@@ -296,6 +321,90 @@ static int distill_match(lua_State *L, const cz_dataset *d, int method)
     }
     lua_run_end(run);
     push_run_synthetic(L, box->run, 1);
+    return 1;
+}
+
+/* ---- method "prior": MTT through the generative prior -------------------- */
+
+typedef struct priorbox {
+    cz_prior_mtt *run;
+} priorbox;
+
+static int priorbox_gc(lua_State *L)
+{
+    priorbox *b = luaL_checkudata(L, 1, PRIORBOX_MT);
+    cz_prior_mtt_free(&b->run);
+    return 0;
+}
+
+static priorbox *priorbox_new(lua_State *L)
+{
+    priorbox *b = lua_newuserdatauv(L, sizeof *b, 0);
+    b->run = NULL;
+    if (luaL_newmetatable(L, PRIORBOX_MT)) {
+        lua_pushcfunction(L, priorbox_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    return b;
+}
+
+static void push_prior_synthetic(lua_State *L, const cz_prior_mtt *run, int data)
+{
+    void **slot = lua_synthetic_new(L, data);
+    cz_error err;
+    cz_error_clear(&err);
+    if (cz_prior_mtt_synthetic(run, (cz_synthetic **)slot, &err) != CZ_OK)
+        lua_api_raise_status(L, fn, &err);
+}
+
+/* GLaD: the synthetic images are G(z) of a trained prior; MTT's (or, with
+ * surrogate = curves, BTM's) hypergradient steps the codes z (lr_w) and,
+ * with lr_g > 0, G's weights (engine/prior/prior_mtt.h). */
+static int distill_prior(lua_State *L, const cz_dataset *d)
+{
+    opt_field(L, "prior");
+    if (lua_isnil(L, -1))
+        lua_api_error(L, "ValueError", "train one with p = dc.prior(dataset), then pass prior = p",
+                      "%s: method \"prior\" needs prior = a generative prior", fn);
+    cz_prior *prior = lua_object_check(L, -1, &lua_prior_kind, "dc.distill (prior)", 2);
+    if (!d->is_image)
+        lua_api_error(L, "ValueError", "load images with dc.load_npz(path)",
+                      "%s: method \"prior\" makes images, and dataset \"%s\" is tabular", fn,
+                      d->name);
+    cz_mtt_config c = cz_prior_mtt_config_default();
+    if (opts_has(L, 2, "surrogate"))
+        c.truncate = cz_btm_config_default().truncate; /* BTM's choice, as method "btm" */
+    read_match_config(L, &c, 7);
+    read_dsa(L, d, &c);
+    cz_latent_opts lo = cz_prior_mtt_latent_default();
+    lo.lr_w = opts_number(L, 2, fn, "lr_w", lo.lr_w, 0, 1e9);
+    lo.lr_g = opts_number(L, 2, fn, "lr_g", lo.lr_g, 0, 1e9);
+    lo.momentum = c.momentum; /* "momentum" is that of both outer optimisers, as in MTT */
+    cz_match_source src;
+    match_source(L, 7, &src);
+    priorbox *box = priorbox_new(L);
+    cz_error err;
+    cz_error_clear(&err);
+    /* G runs in host memory only (generator.h), so the run that renders
+     * through it is a CPU run whatever the session's backend; the set's
+     * `backend` says so. */
+    if (cz_prior_mtt_new(d, &src, prior, &c, &lo, cz_backend_cpu(), &box->run, &err) != CZ_OK)
+        lua_api_raise_status(L, fn, &err);
+    lua_run *run = lua_run_begin(L, fn, c.iterations);
+    cz_status st = cz_prior_mtt_step(box->run, -1, lua_run_cancel(L), lua_run_progress(),
+                                     lua_run_user(run), &err);
+    lua_run_end(run);
+    if (st == CZ_EINTERRUPTED) {
+        push_prior_synthetic(L, box->run, 1);
+        cz_prior_mtt_info info;
+        cz_prior_mtt_info_get(box->run, &info);
+        keep_partial_set(L, &info.mtt);
+        interrupt_raise(L);
+    }
+    if (st != CZ_OK)
+        lua_api_raise_status(L, fn, &err);
+    push_prior_synthetic(L, box->run, 1);
     return 1;
 }
 
@@ -375,12 +484,7 @@ static int l_distill(lua_State *L)
     case 5: case 6:
         return distill_select(L, d, method);
     default:
-        return lua_api_error(L, "UnsupportedError",
-                             "use method = \"mtt\" (or \"btm\", \"satm\") on this dataset",
-                             "%s: method \"prior\" (latent codes of a generative prior) has no "
-                             "engine run to call: the engine trains the prior (engine/prior) "
-                             "but does not drive trajectory matching through it; use \"mtt\", "
-                             "\"btm\" or \"satm\"", fn);
+        return distill_prior(L, d);
     }
 }
 
@@ -395,15 +499,20 @@ static const lua_api_func funcs[] = {
      "Distils a small synthetic set from the dataset's training split. method: \"mtt\" "
      "(trajectory matching; needs experts), \"btm\" (against Bézier curves; needs surrogate), "
      "\"satm\" (sharpness-aware MTT; experts or surrogate), \"dm\", \"dd\", \"random\", "
-     "\"herding\". Options: ipc (10 rows per class), iterations (300), syn_steps (10), "
+     "\"herding\", \"prior\" (MTT through a generative prior: prior = dc.prior(dataset), "
+     "experts or surrogate; the images are G(z) and the codes z move with lr_w (100), G's "
+     "weights with lr_g (0 = fixed); defaults ipc 10, syn_steps 20, expert_epochs 2, "
+     "max_start_epoch 1, lr_lr 1e-5; no checkpoint). Options: ipc (10 rows per class), "
+     "iterations (300), syn_steps (10), "
      "expert_epochs (4), max_start_epoch (auto), batch_syn (all), lr_img (1), lr_lr (1e-6), "
      "lr_init (auto), momentum (0.5), truncate (0; btm 1), class_weights (true), rho (satm "
      "0.1), sam (\"exact\"/\"approx\"), sam_steps, sam_lr_at_x, batch_real and model (dm, dd), "
-     "lr (the rate random/herding/dm sets carry), checkpoint and every (autosave), seed (0). "
+     "lr (the rate random/herding/dm sets carry), dsa (default: on for images on the CPU "
+     "backend; true/false forces it), checkpoint and every (autosave), seed (0). "
      "Shows a live progress bar with the matching loss. An interrupt stops at the next "
-     "iteration; for mtt/btm/satm the set as it stood is kept: dc.partial() returns it."},
+     "iteration; for mtt/btm/satm/prior the set as it stood is kept: dc.partial() returns it."},
     {"partial", l_partial, "dc.partial() -> synthetic or nil",
-     "The synthetic set of the last interrupted dc.distill (mtt, btm or satm), at its last "
+     "The synthetic set of the last interrupted dc.distill (mtt, btm, satm or prior), at its last "
      "whole iteration; nil when none was interrupted."},
     {NULL, NULL, NULL, NULL},
 };

@@ -156,7 +156,7 @@ void lua_set_str(lua_State *L, const char *key, const char *v)
 
 static const lua_object_kind *const kinds[] = {
     &lua_dataset_kind, &lua_experts_kind, &lua_surrogate_kind, &lua_synthetic_kind,
-    &lua_result_kind, NULL,
+    &lua_result_kind, &lua_prior_kind, NULL,
 };
 
 const lua_object_kind *const *lua_object_kinds(void)

@@ -1,5 +1,5 @@
 /* Engine objects as Lua userdata (API.md): dataset, experts, surrogate,
- * synthetic and result. Each kind is a table of functions; this file gives
+ * synthetic, result and prior. Each kind is a table of functions; this file gives
  * every kind the same shape: a userdata holding one engine pointer that its
  * __gc frees (one owner), methods through __index (at least :info()), a
  * __tostring (the text/plain twin) and a __mime rich display.
@@ -41,6 +41,7 @@ extern const lua_object_kind lua_experts_kind;
 extern const lua_object_kind lua_surrogate_kind;
 extern const lua_object_kind lua_synthetic_kind;
 extern const lua_object_kind lua_result_kind;
+extern const lua_object_kind lua_prior_kind;
 
 /* NULL-terminated list of the kinds above. */
 const lua_object_kind *const *lua_object_kinds(void);

@@ -18,6 +18,7 @@ extern const lua_api_group lua_distill_group;
 extern const lua_api_group lua_synthetic_group;
 extern const lua_api_group lua_evaluate_group;
 extern const lua_api_group lua_checkpoint_group;
+extern const lua_api_group lua_prior_group;
 
 static const lua_api_group *const groups[] = {
     &lua_dc_group,
@@ -25,6 +26,7 @@ static const lua_api_group *const groups[] = {
     &lua_dataset_group,
     &lua_experts_group,
     &lua_surrogate_group,
+    &lua_prior_group,
     &lua_distill_group,
     &lua_synthetic_group,
     &lua_evaluate_group,

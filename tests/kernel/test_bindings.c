@@ -111,7 +111,7 @@ Test(bindings, bad_input_is_a_clear_error_and_the_state_survives)
     expect_error(h, "dc.experts(data, {count = 'eight'})", "ValueError", "count");
     expect_error(h, "dc.distill(data, {method = 'mtt'})", "ValueError", "needs experts");
     expect_error(h, "dc.distill(data, {method = 'random', ipc = 100000})", "ValueError", "ipc");
-    expect_error(h, "dc.distill(data, {method = 'prior'})", "UnsupportedError", "mtt");
+    expect_error(h, "dc.distill(data, {method = 'prior'})", "ValueError", "needs prior");
     expect_error(h, "dc.evaluate(data)", "ValueError", "argument 2 must be a dataset");
     expect_true(h, "data:info().rows.train == 538");
     capture_free(&c, &h);

@@ -159,6 +159,33 @@ static void *cancel_after_save(void *arg)
 #define RUN_OPTS "method = 'mtt', experts = ex, ipc = 3, iterations = 400, syn_steps = 5, " \
                  "expert_epochs = 2, seed = 4"
 
+Test(checkpoint, a_prior_round_trips_with_its_dataset)
+{
+    capture c;
+    cellhost *h = pima_host(&c);
+    char path[1024], code[1200];
+    CZ_SOURCE_PATH(path, "notebooks/data/breastmnist.npz");
+    snprintf(code, sizeof code, "img = dc.load_npz('%s')", path);
+    expect_ok(h, code);
+    expect_ok(h, "dc.key{env = 'CZ_TEST_KEY_A'}");
+    expect_ok(h, "p = dc.prior(img, {latent = 4, base = 8, hidden = 16, epochs = 2, seed = 5})");
+    expect_ok(h, "dc.save(dir .. '/prior.cdz', {img = img, p = p})");
+    expect_ok(h, "t = dc.load(dir .. '/prior.cdz')");
+    expect_true(h, "t.p:info().kind == 'prior' and t.p:info().digest == p:info().digest");
+    expect_true(h, "t.p:info().rmse == p:info().rmse and #t.p:info().loss_history == 2");
+    /* the loaded prior keeps the loaded images: interpolating from real ones works and
+     * draws what the original draws */
+    expect_true(h, "t.p:interpolate{class = 0, steps = 4}.png == p:interpolate{class = 0, "
+                   "steps = 4}.png");
+    /* alone in a file it loads too, and random interpolation needs no dataset */
+    expect_ok(h, "dc.save(dir .. '/alone.cdz', {p = p})");
+    expect_ok(h, "a = dc.load(dir .. '/alone.cdz').p");
+    expect_true(h, "a:info().digest == p:info().digest");
+    expect_true(h, "a:interpolate{from = 'random', steps = 3}.png:sub(2, 4) == 'PNG'");
+    expect_error(h, "a:interpolate{steps = 3, from = 'real'}", "StateError", "no dataset");
+    capture_free(&c, &h);
+}
+
 Test(checkpoint, an_interrupted_distillation_resumes_to_the_uninterrupted_digest)
 {
     capture c;
