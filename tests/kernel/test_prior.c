@@ -97,12 +97,13 @@ Test(prior, shows_samples_as_png)
     cr_assert_not_null(text);
     cr_expect(strstr(text, "prior: conditional VAE, latent 4") && strstr(text, "2 epochs"), "%s",
               text);
-    cellhost_result_clear(&r);
-    /* the display is deterministic: the same samples every time */
+    /* the display is deterministic: the same samples every time (png is
+     * r's, so r stays alive until the comparison) */
     cellhost_result r2 = capture_run(h, "p");
     cr_assert(r2.ok);
     cr_expect_str_eq(json_string_value(json_object_get(r2.data, "image/png")), png);
     cellhost_result_clear(&r2);
+    cellhost_result_clear(&r);
     capture_free(&c, &h);
 }
 
