@@ -59,7 +59,7 @@ cz_status ckpt_object_decode(ckpt_type type, const void *data, size_t size, cz_b
                              ckpt_object *out, cz_error *err) CZ_WUR;
 
 /* SHA-256 of the object's canonical content: the engine's cz_<kind>_digest
- * (a run: the digest of its run state, cz_mtt_digest). */
+ * (a run: the digest of its run state, ckpt_run_digest). */
 cz_status ckpt_object_digest(const ckpt_object *o, uint8_t out[32], cz_error *err) CZ_WUR;
 
 /* Frees an owned object and zeroes o. NULL and empty objects are fine. */

@@ -104,7 +104,7 @@ cz_status ckpt_object_digest(const ckpt_object *o, uint8_t out[32], cz_error *er
     case CKPT_TYPE_EXPERTS: return cz_experts_digest(o->as.experts, out, err);
     case CKPT_TYPE_SURROGATE: return cz_surrogate_digest(o->as.surrogate, out, err);
     case CKPT_TYPE_SYNTHETIC: return cz_synthetic_digest(o->as.synthetic, out, err);
-    case CKPT_TYPE_RUN: return cz_mtt_digest(o->as.run->mtt, out, err);
+    case CKPT_TYPE_RUN: return ckpt_run_digest(o->as.run, out, err);
     case CKPT_TYPE_RESULT: return cz_eval_result_digest(o->as.result, out, err);
     case CKPT_TYPE_GENERATOR: return cz_prior_digest(o->as.generator, out, err);
     default: return unknown_kind(o->type, err);

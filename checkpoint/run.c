@@ -1,7 +1,9 @@
 /* Resumable distillations: the run record (run.h draws it) and the stepping
- * loop with its autosaves. The run's companions travel as copies, not
- * digests, so one autosave file is enough to resume anywhere: the run state
- * itself holds their digests and cz_mtt_deserialize_from checks them. */
+ * loop with its autosaves. The run's companions (dataset, match source and,
+ * for a run through a prior, the prior) travel as copies, not digests, so
+ * one autosave file is enough to resume anywhere: the run state itself holds
+ * their digests and cz_mtt_deserialize_from / cz_prior_mtt_deserialize check
+ * them. */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,9 +13,11 @@
 #include "run.h"
 
 #define RUN_MAGIC 0x4e525a43u /* "CZRN" */
-#define RUN_VERSION 1u
+#define RUN_VERSION 2u    /* written; 1 (pixel runs, no kind byte) still reads */
 #define SOURCE_EXPERTS 1u
 #define SOURCE_CURVES 2u
+#define KIND_PIXEL 1u
+#define KIND_PRIOR 2u
 
 ckpt_run ckpt_run_view(cz_mtt *mtt, const cz_dataset *d, const cz_match_source *src,
                        int64_t every, cz_backend *be)
@@ -30,6 +34,51 @@ ckpt_run ckpt_run_view(cz_mtt *mtt, const cz_dataset *d, const cz_match_source *
     snprintf(r.backend, sizeof r.backend, "%s", cz_backend_name(be));
     r.threads = cz_backend_threads(be);
     return r;
+}
+
+ckpt_run ckpt_run_view_prior(cz_prior_mtt *run, cz_prior *p, const cz_dataset *d,
+                             const cz_match_source *src, int64_t every)
+{
+    ckpt_run r = ckpt_run_view(NULL, d, src, every, cz_backend_cpu());
+    r.prior_run = run;
+    r.prior = p;
+    return r;
+}
+
+void ckpt_run_info(const ckpt_run *run, cz_mtt_info *out)
+{
+    if (run->prior_run) {
+        cz_prior_mtt_info info;
+        cz_prior_mtt_info_get(run->prior_run, &info);
+        *out = info.mtt;
+    } else {
+        cz_mtt_info_get(run->mtt, out);
+    }
+}
+
+const char *ckpt_run_method(const ckpt_run *run)
+{
+    return run->prior_run ? "prior" : cz_mtt_method(run->mtt);
+}
+
+cz_status ckpt_run_step(ckpt_run *run, int64_t n, const cz_cancel *cancel, cz_progress_fn progress,
+                        void *progress_user, cz_error *err)
+{
+    return run->prior_run
+               ? cz_prior_mtt_step(run->prior_run, n, cancel, progress, progress_user, err)
+               : cz_mtt_step(run->mtt, n, cancel, progress, progress_user, err);
+}
+
+cz_status ckpt_run_synthetic(const ckpt_run *run, cz_synthetic **out, cz_error *err)
+{
+    return run->prior_run ? cz_prior_mtt_synthetic(run->prior_run, out, err)
+                          : cz_mtt_synthetic(run->mtt, out, err);
+}
+
+cz_status ckpt_run_digest(const ckpt_run *run, uint8_t out[32], cz_error *err)
+{
+    return run->prior_run ? cz_prior_mtt_digest(run->prior_run, out, err)
+                          : cz_mtt_digest(run->mtt, out, err);
 }
 
 /* Starts a length-prefixed block: writes a zero length, returns its offset. */
@@ -50,8 +99,10 @@ static void block_close(cz_bytes *out, size_t at)
         out->data[at + (size_t)i] = (uint8_t)(n >> (8 * i));
 }
 
-/* Everything before the run state's block. */
-static cz_status encode_head(const ckpt_run *run, cz_bytes *out, cz_error *err)
+/* Everything before the run state's block; prior is the run's prior or NULL
+ * for a pixel run. */
+static cz_status encode_head(const ckpt_run *run, const cz_prior *prior, cz_bytes *out,
+                             cz_error *err)
 {
     if (!run->dataset || (!run->source.experts == !run->source.curves))
         return cz_error_set(err, CZ_EINVAL, NULL,
@@ -65,6 +116,7 @@ static cz_status encode_head(const ckpt_run *run, cz_bytes *out, cz_error *err)
     cz_bytes_str(out, run->backend);
     cz_bytes_u32(out, (uint32_t)run->threads);
     cz_bytes_u8(out, run->source.experts ? SOURCE_EXPERTS : SOURCE_CURVES);
+    cz_bytes_u8(out, prior ? KIND_PRIOR : KIND_PIXEL);
     size_t at = block_open(out);
     cz_status st = cz_dataset_serialize(run->dataset, out, err);
     block_close(out, at);
@@ -74,18 +126,24 @@ static cz_status encode_head(const ckpt_run *run, cz_bytes *out, cz_error *err)
     st = run->source.experts ? cz_experts_serialize(run->source.experts, out, err)
                              : cz_surrogate_serialize(run->source.curves, out, err);
     block_close(out, at);
+    if (st != CZ_OK || !prior)
+        return st;
+    at = block_open(out);
+    st = cz_prior_serialize(prior, out, err);
+    block_close(out, at);
     return st;
 }
 
 cz_status ckpt_run_encode(const ckpt_run *run, cz_bytes *out, cz_error *err)
 {
-    if (!run || !run->mtt)
+    if (!run || !run->mtt == !run->prior_run || (run->prior_run && !run->prior))
         return cz_error_set(err, CZ_EINVAL, NULL, "no run given to encode");
-    cz_status st = encode_head(run, out, err);
+    cz_status st = encode_head(run, run->prior_run ? run->prior : NULL, out, err);
     if (st != CZ_OK)
         return st;
     size_t at = block_open(out);
-    st = cz_mtt_serialize(run->mtt, out, err);
+    st = run->prior_run ? cz_prior_mtt_serialize(run->prior_run, out, err)
+                        : cz_mtt_serialize(run->mtt, out, err);
     block_close(out, at);
     if (st != CZ_OK)
         return st;
@@ -93,13 +151,13 @@ cz_status ckpt_run_encode(const ckpt_run *run, cz_bytes *out, cz_error *err)
 }
 
 cz_status ckpt_run_encode_parts(const cz_dataset *d, const cz_match_source *src,
-                                const void *state, size_t state_size, int64_t every,
-                                cz_backend *be, cz_bytes *out, cz_error *err)
+                                const cz_prior *prior, const void *state, size_t state_size,
+                                int64_t every, cz_backend *be, cz_bytes *out, cz_error *err)
 {
     if (!state || !state_size)
         return cz_error_set(err, CZ_EINVAL, NULL, "no run state given to encode");
-    ckpt_run view = ckpt_run_view(NULL, d, src, every, be);
-    cz_status st = encode_head(&view, out, err);
+    ckpt_run view = ckpt_run_view(NULL, d, src, every, prior ? cz_backend_cpu() : be);
+    cz_status st = encode_head(&view, prior, out, err);
     if (st != CZ_OK)
         return st;
     cz_bytes_u64(out, (uint64_t)state_size);
@@ -134,6 +192,8 @@ void ckpt_run_free(ckpt_run **run)
     ckpt_run *r = *run;
     if (r->owned) {
         cz_mtt_free(&r->mtt);
+        cz_prior_mtt_free(&r->prior_run); /* before the prior it borrows */
+        cz_prior_free(&r->prior);
         cz_experts *e = (cz_experts *)r->source.experts;
         cz_surrogate *s = (cz_surrogate *)r->source.curves;
         cz_experts_free(&e);
@@ -144,17 +204,18 @@ void ckpt_run_free(ckpt_run **run)
     *run = NULL;
 }
 
-/* Reads the header fields into r; returns the source tag (0 on failure). */
-static unsigned read_header(cz_reader *rd, ckpt_run *r, cz_error *err)
+/* Reads the header fields into r; returns the source tag (0 on failure) and
+ * the run's kind in *kind. */
+static unsigned read_header(cz_reader *rd, ckpt_run *r, unsigned *kind, cz_error *err)
 {
     uint32_t magic = cz_read_u32(rd, "run magic");
     uint32_t version = cz_read_u32(rd, "run version");
     if (cz_reader_finish(rd, 0) != CZ_OK)
         return 0;
-    if (magic != RUN_MAGIC || version != RUN_VERSION) {
-        cz_error_set(err, CZ_EFORMAT, "the record is not a run of this version",
-                     "run record: magic 0x%08x version %u (expected 0x%08x version %u)", magic,
-                     version, RUN_MAGIC, RUN_VERSION);
+    if (magic != RUN_MAGIC || version < 1 || version > RUN_VERSION) {
+        cz_error_set(err, CZ_EFORMAT, "the record is not a run of a version this build reads",
+                     "run record: magic 0x%08x version %u (expected 0x%08x version 1 to %u)",
+                     magic, version, RUN_MAGIC, RUN_VERSION);
         return 0;
     }
     r->every = cz_read_i64(rd, "run every");
@@ -164,18 +225,34 @@ static unsigned read_header(cz_reader *rd, ckpt_run *r, cz_error *err)
     cz_free(be);
     r->threads = (int)cz_read_u32(rd, "run threads");
     unsigned source = cz_read_u8(rd, "run source");
+    *kind = version >= 2 ? cz_read_u8(rd, "run kind") : KIND_PIXEL;
     if (cz_reader_finish(rd, 0) != CZ_OK)
         return 0;
-    if (r->every < 1 || r->threads < 1 || (source != SOURCE_EXPERTS && source != SOURCE_CURVES)) {
-        malformed(err, "period, thread count or source kind out of range");
+    if (r->every < 1 || r->threads < 1 || (source != SOURCE_EXPERTS && source != SOURCE_CURVES) ||
+        (*kind != KIND_PIXEL && *kind != KIND_PRIOR)) {
+        malformed(err, "period, thread count, source or run kind out of range");
         return 0;
     }
     return source;
 }
 
+/* The prior block of a prior run, decoded onto the CPU (G lives in host
+ * memory). */
+static cz_status read_prior(cz_reader *rd, ckpt_run *r, cz_error *err)
+{
+    cz_reader sub;
+    cz_status st = block_read(rd, &sub, "run prior size", err);
+    if (st == CZ_OK)
+        st = cz_prior_deserialize(&sub, cz_backend_cpu(), &r->prior, err);
+    if (st == CZ_OK)
+        st = cz_reader_finish(&sub, 1);
+    return st;
+}
+
 static cz_status decode_into(ckpt_run *r, cz_reader *rd, cz_backend *be, cz_error *err)
 {
-    unsigned source = read_header(rd, r, err);
+    unsigned kind = 0;
+    unsigned source = read_header(rd, r, &kind, err);
     if (!source)
         return err && err->code ? err->code : CZ_EFORMAT;
     cz_reader sub;
@@ -200,9 +277,16 @@ static cz_status decode_into(ckpt_run *r, cz_reader *rd, cz_backend *be, cz_erro
     }
     if (st == CZ_OK)
         st = cz_reader_finish(&sub, 1);
+    if (st == CZ_OK && kind == KIND_PRIOR)
+        st = read_prior(rd, r, err);
     if (st == CZ_OK)
         st = block_read(rd, &sub, "run state size", err);
-    if (st == CZ_OK)
+    if (st == CZ_OK && kind == KIND_PRIOR) {
+        st = cz_prior_mtt_deserialize(&sub, d, &r->source, r->prior, cz_backend_cpu(),
+                                      &r->prior_run, err);
+        if (st != CZ_OK)
+            cz_error_prefix(err, "the run through the record's prior");
+    } else if (st == CZ_OK)
         st = cz_mtt_deserialize_from(&sub, d, &r->source, be, &r->mtt, err);
     if (st == CZ_OK)
         st = cz_reader_finish(&sub, 1);
@@ -236,7 +320,7 @@ cz_status ckpt_run_autosave(ckpt_autosave *as, const ckpt_run *run, cz_error *er
     if (st == CZ_OK) {
         ckpt_record rec = {CKPT_TYPE_RUN, CKPT_RUN_RECORD, b.data, b.len};
         cz_mtt_info info;
-        cz_mtt_info_get(run->mtt, &info);
+        ckpt_run_info(run, &info);
         st = ckpt_autosave_write(as, info.iteration, &rec, 1, err);
     }
     if (b.data)
@@ -256,12 +340,12 @@ cz_status ckpt_run_distill(ckpt_run *run, ckpt_autosave *as, const cz_cancel *ca
                            cz_progress_fn progress, void *progress_user, cz_error *err)
 {
     cz_mtt_info info;
-    cz_mtt_info_get(run->mtt, &info);
+    ckpt_run_info(run, &info);
     int64_t every = run->every > 0 ? run->every : 1;
     while (info.iteration < info.planned) {
         int64_t n = next_stretch(info.iteration, info.planned, every);
-        cz_status st = cz_mtt_step(run->mtt, n, cancel, progress, progress_user, err);
-        cz_mtt_info_get(run->mtt, &info);
+        cz_status st = ckpt_run_step(run, n, cancel, progress, progress_user, err);
+        ckpt_run_info(run, &info);
         if (st != CZ_OK) {
             /* Keep what was done; the step's error is the one to report. */
             cz_error save_err;

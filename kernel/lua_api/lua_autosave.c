@@ -3,7 +3,8 @@
  * here after each stretch and when it is interrupted (a SIGTERM interrupts
  * the running cell too, so the state at the stop is saved before the kernel
  * exits). The record is checkpoint/run.h's: the run state with copies of its
- * dataset and target source, so dc.resume(path) needs nothing else.
+ * dataset and target source (and, for a run through a prior, of the prior),
+ * so dc.resume(path) needs nothing else.
  *
  * A write that fails (a full disk, a folder that went away) raises, and the
  * record is kept in a pending slot that a shutdown hook writes once more
@@ -153,6 +154,10 @@ static int l_autosave(lua_State *L)
     lua_getfield(L, 2, "experts");
     if (!src.curves)
         src.experts = lua_object_check(L, -1, &lua_experts_kind, fn, 2);
+    lua_getfield(L, 2, "prior");
+    const cz_prior *prior = NULL;
+    if (!lua_isnil(L, -1))
+        prior = lua_object_check(L, -1, &lua_prior_kind, fn, 2);
     lua_getfield(L, 2, "run");
     size_t size = 0;
     const char *state = luaL_checklstring(L, -1, &size);
@@ -165,7 +170,7 @@ static int l_autosave(lua_State *L)
     cz_bytes b = {0};
     ckpt_autosave *as = NULL;
     cz_backend *be = lua_run_backend(L);
-    cz_status st = ckpt_run_encode_parts(d, &src, state, size, every, be, &b, &err);
+    cz_status st = ckpt_run_encode_parts(d, &src, prior, state, size, every, be, &b, &err);
     if (st == CZ_OK) {
         as = ckpt_autosave_new(path, key, every, NULL, &err);
         st = as ? CZ_OK : err.code;

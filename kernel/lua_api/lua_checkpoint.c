@@ -237,8 +237,8 @@ static void push_record_summary(lua_State *L, const ckpt_object *o)
     }
     if (o->type == CKPT_TYPE_RUN) {
         cz_mtt_info info;
-        cz_mtt_info_get(o->as.run->mtt, &info);
-        lua_set_str(L, "method", cz_mtt_method(o->as.run->mtt));
+        ckpt_run_info(o->as.run, &info);
+        lua_set_str(L, "method", ckpt_run_method(o->as.run));
         lua_set_int(L, "iteration", info.iteration);
         lua_set_int(L, "planned", info.planned);
         lua_set_str(L, "hint", "continue it with dc.resume(path)");
@@ -314,7 +314,8 @@ static int l_load(lua_State *L)
 
 /* ---- dc.resume ------------------------------------------------------------ */
 
-/* A loaded run whose dataset and source are handed to Lua objects one by one. */
+/* A loaded run whose dataset, source (and prior) are handed to Lua objects
+ * one by one. */
 typedef struct resume_box {
     ckpt_run *run;
     int borrowed; /* the companions belong to Lua objects now */
@@ -325,6 +326,7 @@ static int resume_gc(lua_State *L)
     resume_box *b = luaL_checkudata(L, 1, RESUME_MT);
     if (b->run && b->borrowed) {
         b->run->dataset = NULL;
+        b->run->prior = NULL;
         memset(&b->run->source, 0, sizeof b->run->source);
     }
     ckpt_run_free(&b->run);
@@ -344,8 +346,9 @@ static resume_box *resume_box_new(lua_State *L)
     return b;
 }
 
-/* Moves the run's dataset and source into Lua objects (pushed: dataset, then
- * source); the run keeps borrowing them and frees only its state. */
+/* Moves the run's dataset, source and prior (a prior run's) into Lua objects
+ * (pushed: dataset, source, then the prior); the run keeps borrowing them and
+ * frees only its state. */
 static void hand_over_companions(lua_State *L, ckpt_run *run)
 {
     void **slot = lua_object_new(L, &lua_dataset_kind, 0);
@@ -357,6 +360,13 @@ static void hand_over_companions(lua_State *L, ckpt_run *run)
     *slot = curves ? (void *)run->source.curves : (void *)run->source.experts;
     run->source.curves = NULL;
     run->source.experts = NULL;
+    lua_pushvalue(L, data);
+    lua_setiuservalue(L, -2, 1);
+    if (!run->prior)
+        return;
+    slot = lua_object_new(L, &lua_prior_kind, 1);
+    *slot = run->prior; /* made for this dataset: the run checked its shape and classes */
+    run->prior = NULL;
     lua_pushvalue(L, data);
     lua_setiuservalue(L, -2, 1);
 }
@@ -373,9 +383,9 @@ static void note_origin(lua_State *L, const char *path, const ckpt_run *run, int
 {
     char text[512];
     cz_mtt_info info;
-    cz_mtt_info_get(run->mtt, &info);
+    ckpt_run_info(run, &info);
     snprintf(text, sizeof text, "dc.resume: %s run continues from iteration %lld of %lld\n",
-             cz_mtt_method(run->mtt), (long long)info.iteration, (long long)info.planned);
+             ckpt_run_method(run), (long long)info.iteration, (long long)info.planned);
     cellhost *h = cellhost_from_lua(L);
     cellhost_write(h, CELLHOST_STDOUT, text, strlen(text));
     if (used_prev) {
@@ -411,17 +421,21 @@ static int l_resume(lua_State *L)
         lua_api_raise_status(L, fn, &err);
     ckpt_run *run = box->run;
     /* From here the owned members are freed by the Lua objects, the state by the box. */
-    hand_over_companions(L, run); /* 3 dataset, 4 source */
+    hand_over_companions(L, run); /* 3 dataset, 4 source, 5 prior (prior runs) */
     box->borrowed = 1;
     run->dataset = lua_object_test(L, 3, &lua_dataset_kind);
     run->source.curves = lua_object_test(L, 4, &lua_surrogate_kind);
     run->source.experts = lua_object_test(L, 4, &lua_experts_kind);
+    if (run->prior_run) {
+        run->prior = lua_object_test(L, 5, &lua_prior_kind);
+        be = cz_backend_cpu(); /* G lives in host memory: prior runs are CPU runs */
+    }
     note_origin(L, path, run, used_prev, be);
     ckpt_autosave *as = ckpt_autosave_new(path, key, run->every, NULL, &err);
     if (!as)
         lua_api_raise_status(L, fn, &err);
     cz_mtt_info info;
-    cz_mtt_info_get(run->mtt, &info);
+    ckpt_run_info(run, &info);
     lua_run *bar = lua_run_begin(L, fn, info.planned);
     cz_status st = ckpt_run_distill(run, as, lua_run_cancel(L), lua_run_progress(),
                                     lua_run_user(bar), &err);
@@ -430,11 +444,11 @@ static int l_resume(lua_State *L)
     void **slot = lua_synthetic_new(L, 3);
     cz_error serr;
     cz_error_clear(&serr);
-    if (cz_mtt_synthetic(run->mtt, (cz_synthetic **)slot, &serr) != CZ_OK)
+    if (ckpt_run_synthetic(run, (cz_synthetic **)slot, &serr) != CZ_OK)
         lua_api_raise_status(L, fn, &serr);
     if (st == CZ_EINTERRUPTED) {
         lua_setfield(L, LUA_REGISTRYINDEX, LUA_DISTILL_PARTIAL_KEY);
-        cz_mtt_info_get(run->mtt, &info);
+        ckpt_run_info(run, &info);
         char text[512];
         snprintf(text, sizeof text,
                  "dc.resume: interrupted after iteration %lld of %lld, saved to %s; "

@@ -11,11 +11,13 @@
  * note on stderr says so), then the cell ends with KeyboardInterrupt. DM and
  * DD keep nothing.
  *
- * Autosave (checkpoint = path, every = K): the run is stepped K iterations
- * at a time and, after each chunk and on interrupt, handed to the function
- * the checkpoint bindings store in the registry under "condensa.autosave":
- *   autosave(path, {dataset =, experts = | surrogate =, method =,
- *                   iteration =, run = <the run's canonical bytes>})
+ * Autosave (checkpoint = path, every = K; mtt, btm, satm and prior): the run
+ * is stepped K iterations at a time and, after each chunk and on interrupt,
+ * handed to the function the checkpoint bindings store in the registry under
+ * "condensa.autosave":
+ *   autosave(path, {dataset =, experts = | surrogate =, prior = (prior runs),
+ *                   method =, iteration =, every =,
+ *                   run = <the run's canonical bytes>})
  * Without such a function, `checkpoint` is an UnsupportedError. */
 #include <lauxlib.h>
 #include <math.h>
@@ -36,7 +38,6 @@
 #include "registry.h"
 
 #define RUNBOX_MT "condensa.mtt_run"
-#define PRIORBOX_MT "condensa.prior_run"
 #define AUTOSAVE_KEY "condensa.autosave"
 
 enum {
@@ -63,7 +64,7 @@ static const option_use uses[] = {
     {"batch_syn", M_MATCHP}, {"lr_img", M_MATCH | M_DM | M_DD}, {"lr_lr", M_MATCHP | M_DD},
     {"lr_init", M_MATCHP | M_DD}, {"momentum", M_MATCHP | M_DM}, {"truncate", M_MATCHP},
     {"class_weights", M_MATCHP}, {"rho", M_SATM}, {"sam", M_SATM}, {"sam_steps", M_SATM},
-    {"sam_lr_at_x", M_SATM}, {"dsa", M_MATCHP}, {"checkpoint", M_MATCH}, {"every", M_MATCH},
+    {"sam_lr_at_x", M_SATM}, {"dsa", M_MATCHP}, {"checkpoint", M_MATCHP}, {"every", M_MATCHP},
     {"batch_real", M_DM | M_DD}, {"model", M_DM | M_DD}, {"lr", M_DM | M_RANDOM | M_HERDING},
     {"prior", M_PRIOR}, {"lr_w", M_PRIOR}, {"lr_g", M_PRIOR},
 };
@@ -75,12 +76,6 @@ static const char *fn = "dc.distill";
 static void check_uses(lua_State *L, int method)
 {
     unsigned bit = 1u << method;
-    if (method == 7 && (opts_has(L, 2, "checkpoint") || opts_has(L, 2, "every")))
-        lua_api_error(L, "UnsupportedError", "leave checkpoint out; keep the result with "
-                      "dc.save(path, {prior = p, syn = syn}) when the run ends",
-                      "%s: method \"prior\" cannot autosave yet: a checkpointed run record "
-                      "holds a pixel run with its dataset and targets (checkpoint/run.h), not "
-                      "the prior and its latent codes, so dc.resume could not continue it", fn);
     if (method == 1 && opts_has(L, 2, "experts"))
         lua_api_error(L, "ValueError", "fit curves with curves = dc.bezier(experts), then pass "
                       "surrogate = curves", "%s: method \"btm\" distils against Bézier curves: "
@@ -100,23 +95,28 @@ static void check_uses(lua_State *L, int method)
     }
 }
 
-/* ---- the MTT run in a GC-owned box ---------------------------------------- */
+/* ---- the run in a GC-owned box -------------------------------------------- */
 
+/* A trajectory-matching run: in pixels (mtt) or through a prior (prior);
+ * exactly one is set once the run is made. */
 typedef struct runbox {
-    cz_mtt *run;
+    cz_mtt *mtt;
+    cz_prior_mtt *prior;
 } runbox;
 
 static int runbox_gc(lua_State *L)
 {
     runbox *b = luaL_checkudata(L, 1, RUNBOX_MT);
-    cz_mtt_free(&b->run);
+    cz_mtt_free(&b->mtt);
+    cz_prior_mtt_free(&b->prior);
     return 0;
 }
 
 static runbox *runbox_new(lua_State *L)
 {
     runbox *b = lua_newuserdatauv(L, sizeof *b, 0);
-    b->run = NULL;
+    b->mtt = NULL;
+    b->prior = NULL;
     if (luaL_newmetatable(L, RUNBOX_MT)) {
         lua_pushcfunction(L, runbox_gc);
         lua_setfield(L, -2, "__gc");
@@ -125,14 +125,27 @@ static runbox *runbox_new(lua_State *L)
     return b;
 }
 
+static void run_info(const runbox *b, cz_mtt_info *out)
+{
+    if (b->prior) {
+        cz_prior_mtt_info info;
+        cz_prior_mtt_info_get(b->prior, &info);
+        *out = info.mtt;
+    } else {
+        cz_mtt_info_get(b->mtt, out);
+    }
+}
+
 /* Pushes a synthetic userdata made from the run's state; it keeps the dataset
  * (at index data) alive for its display. */
-static void push_run_synthetic(lua_State *L, const cz_mtt *run, int data)
+static void push_run_synthetic(lua_State *L, const runbox *b, int data)
 {
     void **slot = lua_synthetic_new(L, data);
     cz_error err;
     cz_error_clear(&err);
-    if (cz_mtt_synthetic(run, (cz_synthetic **)slot, &err) != CZ_OK)
+    cz_status st = b->prior ? cz_prior_mtt_synthetic(b->prior, (cz_synthetic **)slot, &err)
+                            : cz_mtt_synthetic(b->mtt, (cz_synthetic **)slot, &err);
+    if (st != CZ_OK)
         lua_api_raise_status(L, fn, &err);
 }
 
@@ -156,30 +169,60 @@ static void require_autosave(lua_State *L, const char *path)
                       "which this kernel does not have", fn, path);
 }
 
-/* Calls the registered autosave with the run's state (see the file comment). */
-static void autosave(lua_State *L, const char *path, const cz_mtt *run, int source, int data)
+/* Where a run autosaves: the checkpoint path (NULL: it does not) and its
+ * period. */
+typedef struct autosave_at {
+    const char *path;
+    int64_t every;
+    int source; /* stack index of the experts or surrogate */
+    int prior;  /* stack index of the prior (prior runs), else 0 */
+} autosave_at;
+
+static autosave_at read_checkpoint(lua_State *L)
 {
-    require_autosave(L, path);
+    autosave_at at = {0};
+    at.path = opts_string(L, 2, fn, "checkpoint", NULL);
+    at.every = opts_integer(L, 2, fn, "every", 50, 1, INT64_MAX / 2);
+    if (!at.path && opts_has(L, 2, "every"))
+        lua_api_error(L, "ValueError", "add checkpoint = \"runs/name.cdz\"",
+                      "%s: every = %lld sets the autosave period, but no checkpoint path is given",
+                      fn, (long long)at.every);
+    return at;
+}
+
+/* Calls the registered autosave with the run's state (see the file comment). */
+static void autosave(lua_State *L, const autosave_at *at, const runbox *b, int data)
+{
+    require_autosave(L, at->path);
     lua_getfield(L, LUA_REGISTRYINDEX, AUTOSAVE_KEY);
-    lua_pushstring(L, path);
-    lua_createtable(L, 0, 5);
+    lua_pushstring(L, at->path);
+    lua_createtable(L, 0, 8);
     lua_pushvalue(L, data);
     lua_setfield(L, -2, "dataset");
-    lua_pushvalue(L, source);
-    lua_setfield(L, -2, lua_object_test(L, source, &lua_surrogate_kind) ? "surrogate" : "experts");
-    lua_set_str(L, "method", cz_mtt_method(run));
+    lua_pushvalue(L, at->source);
+    lua_setfield(L, -2, lua_object_test(L, at->source, &lua_surrogate_kind) ? "surrogate"
+                                                                          : "experts");
+    if (b->prior) {
+        lua_pushvalue(L, at->prior);
+        lua_setfield(L, -2, "prior");
+    }
+    lua_set_str(L, "method", b->prior ? "prior" : cz_mtt_method(b->mtt));
     cz_mtt_info info;
-    cz_mtt_info_get(run, &info);
+    run_info(b, &info);
     lua_set_int(L, "iteration", info.iteration);
-    cz_bytes b = {0};
+    lua_set_int(L, "every", at->every);
+    cz_bytes bytes = {0};
     cz_error err;
     cz_error_clear(&err);
-    if (cz_mtt_serialize(run, &b, &err) != CZ_OK) {
-        cz_bytes_free(&b);
+    cz_status st = b->prior ? cz_prior_mtt_serialize(b->prior, &bytes, &err)
+                            : cz_mtt_serialize(b->mtt, &bytes, &err);
+    if (st == CZ_OK)
+        lua_pushlstring(L, (const char *)bytes.data, bytes.len);
+    if (bytes.data)
+        memset(bytes.data, 0, bytes.cap); /* as private as the data it came from */
+    cz_bytes_free(&bytes);
+    if (st != CZ_OK)
         lua_api_raise_status(L, fn, &err);
-    }
-    lua_pushlstring(L, (const char *)b.data, b.len);
-    cz_bytes_free(&b);
     lua_setfield(L, -2, "run");
     lua_call(L, 2, 0);
 }
@@ -199,12 +242,49 @@ static void keep_partial_set(lua_State *L, const cz_mtt_info *info)
     cellhost_flush(h);
 }
 
-static void keep_partial(lua_State *L, const cz_mtt *run, int data)
+/* Steps the run in box b to its planned end (autosaving every at->every
+ * iterations when at->path is set) and pushes the synthetic set. An
+ * interrupt keeps the set for dc.partial, saves, and raises. */
+static int run_to_end(lua_State *L, runbox *b, const autosave_at *at, int64_t iterations)
 {
-    push_run_synthetic(L, run, data);
+    if (at->path)
+        require_autosave(L, at->path);
+    lua_run *run = lua_run_begin(L, fn, iterations);
+    const cz_cancel *cancel = lua_run_cancel(L);
+    cz_error err;
+    cz_error_clear(&err);
     cz_mtt_info info;
-    cz_mtt_info_get(run, &info);
-    keep_partial_set(L, &info);
+    run_info(b, &info);
+    while (info.iteration < info.planned) {
+        int64_t n = -1;
+        if (at->path) {
+            n = at->every - info.iteration % at->every;
+            if (n > info.planned - info.iteration)
+                n = info.planned - info.iteration;
+        }
+        cz_status st = b->prior ? cz_prior_mtt_step(b->prior, n, cancel, lua_run_progress(),
+                                                    lua_run_user(run), &err)
+                                : cz_mtt_step(b->mtt, n, cancel, lua_run_progress(),
+                                              lua_run_user(run), &err);
+        run_info(b, &info);
+        if (st == CZ_EINTERRUPTED) {
+            lua_run_end(run);
+            push_run_synthetic(L, b, 1);
+            keep_partial_set(L, &info);
+            if (at->path)
+                autosave(L, at, b, 1);
+            interrupt_raise(L);
+        }
+        if (st != CZ_OK) {
+            lua_run_end(run);
+            lua_api_raise_status(L, fn, &err);
+        }
+        if (at->path)
+            autosave(L, at, b, 1);
+    }
+    lua_run_end(run);
+    push_run_synthetic(L, b, 1);
+    return 1;
 }
 
 /* Reads the trajectory-matching options into c. */
@@ -276,91 +356,24 @@ static int distill_match(lua_State *L, const cz_dataset *d, int method)
                     : method == 2 ? cz_satm_config_default() : cz_mtt_config_default();
     read_match_config(L, &c, method);
     read_dsa(L, d, &c);
-    const char *checkpoint = opts_string(L, 2, fn, "checkpoint", NULL);
-    int64_t every = opts_integer(L, 2, fn, "every", 50, 1, INT64_MAX / 2);
-    if (!checkpoint && opts_has(L, 2, "every"))
-        lua_api_error(L, "ValueError", "add checkpoint = \"runs/name.cdz\"",
-                      "%s: every = %lld sets the autosave period, but no checkpoint path is given",
-                      fn, (long long)every);
+    autosave_at at = read_checkpoint(L);
     cz_match_source src;
-    int source = match_source(L, method, &src);
+    at.source = match_source(L, method, &src);
     runbox *box = runbox_new(L);
     cz_error err;
     cz_error_clear(&err);
-    cz_backend *be = lua_run_backend(L);
-    if (cz_mtt_new_from(d, &src, &c, be, &box->run, &err) != CZ_OK)
+    if (cz_mtt_new_from(d, &src, &c, lua_run_backend(L), &box->mtt, &err) != CZ_OK)
         lua_api_raise_status(L, fn, &err);
-    if (checkpoint)
-        require_autosave(L, checkpoint);
-    lua_run *run = lua_run_begin(L, fn, c.iterations);
-    const cz_cancel *cancel = lua_run_cancel(L);
-    cz_mtt_info info;
-    cz_mtt_info_get(box->run, &info);
-    while (info.iteration < info.planned) {
-        int64_t n = -1;
-        if (checkpoint) {
-            n = every - info.iteration % every;
-            if (n > info.planned - info.iteration)
-                n = info.planned - info.iteration;
-        }
-        cz_status st = cz_mtt_step(box->run, n, cancel, lua_run_progress(), lua_run_user(run), &err);
-        if (st == CZ_EINTERRUPTED) {
-            lua_run_end(run);
-            keep_partial(L, box->run, 1);
-            if (checkpoint)
-                autosave(L, checkpoint, box->run, source, 1);
-            interrupt_raise(L);
-        }
-        if (st != CZ_OK) {
-            lua_run_end(run);
-            lua_api_raise_status(L, fn, &err);
-        }
-        if (checkpoint)
-            autosave(L, checkpoint, box->run, source, 1);
-        cz_mtt_info_get(box->run, &info);
-    }
-    lua_run_end(run);
-    push_run_synthetic(L, box->run, 1);
-    return 1;
+    return run_to_end(L, box, &at, c.iterations);
 }
 
 /* ---- method "prior": MTT through the generative prior -------------------- */
 
-typedef struct priorbox {
-    cz_prior_mtt *run;
-} priorbox;
-
-static int priorbox_gc(lua_State *L)
-{
-    priorbox *b = luaL_checkudata(L, 1, PRIORBOX_MT);
-    cz_prior_mtt_free(&b->run);
-    return 0;
-}
-
-static priorbox *priorbox_new(lua_State *L)
-{
-    priorbox *b = lua_newuserdatauv(L, sizeof *b, 0);
-    b->run = NULL;
-    if (luaL_newmetatable(L, PRIORBOX_MT)) {
-        lua_pushcfunction(L, priorbox_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);
-    return b;
-}
-
-static void push_prior_synthetic(lua_State *L, const cz_prior_mtt *run, int data)
-{
-    void **slot = lua_synthetic_new(L, data);
-    cz_error err;
-    cz_error_clear(&err);
-    if (cz_prior_mtt_synthetic(run, (cz_synthetic **)slot, &err) != CZ_OK)
-        lua_api_raise_status(L, fn, &err);
-}
-
 /* GLaD: the synthetic images are G(z) of a trained prior; MTT's (or, with
  * surrogate = curves, BTM's) hypergradient steps the codes z (lr_w) and,
- * with lr_g > 0, G's weights (engine/prior/prior_mtt.h). */
+ * with lr_g > 0, G's weights (engine/prior/prior_mtt.h). With checkpoint =,
+ * the autosave carries a copy of the prior, so dc.resume needs only the
+ * file. */
 static int distill_prior(lua_State *L, const cz_dataset *d)
 {
     opt_field(L, "prior");
@@ -368,6 +381,7 @@ static int distill_prior(lua_State *L, const cz_dataset *d)
         lua_api_error(L, "ValueError", "train one with p = dc.prior(dataset), then pass prior = p",
                       "%s: method \"prior\" needs prior = a generative prior", fn);
     cz_prior *prior = lua_object_check(L, -1, &lua_prior_kind, "dc.distill (prior)", 2);
+    int prior_at = lua_gettop(L);
     if (!d->is_image)
         lua_api_error(L, "ValueError", "load images with dc.load_npz(path)",
                       "%s: method \"prior\" makes images, and dataset \"%s\" is tabular", fn,
@@ -381,31 +395,19 @@ static int distill_prior(lua_State *L, const cz_dataset *d)
     lo.lr_w = opts_number(L, 2, fn, "lr_w", lo.lr_w, 0, 1e9);
     lo.lr_g = opts_number(L, 2, fn, "lr_g", lo.lr_g, 0, 1e9);
     lo.momentum = c.momentum; /* "momentum" is that of both outer optimisers, as in MTT */
+    autosave_at at = read_checkpoint(L);
+    at.prior = prior_at;
     cz_match_source src;
-    match_source(L, 7, &src);
-    priorbox *box = priorbox_new(L);
+    at.source = match_source(L, 7, &src);
+    runbox *box = runbox_new(L);
     cz_error err;
     cz_error_clear(&err);
     /* G runs in host memory only (generator.h), so the run that renders
      * through it is a CPU run whatever the session's backend; the set's
      * `backend` says so. */
-    if (cz_prior_mtt_new(d, &src, prior, &c, &lo, cz_backend_cpu(), &box->run, &err) != CZ_OK)
+    if (cz_prior_mtt_new(d, &src, prior, &c, &lo, cz_backend_cpu(), &box->prior, &err) != CZ_OK)
         lua_api_raise_status(L, fn, &err);
-    lua_run *run = lua_run_begin(L, fn, c.iterations);
-    cz_status st = cz_prior_mtt_step(box->run, -1, lua_run_cancel(L), lua_run_progress(),
-                                     lua_run_user(run), &err);
-    lua_run_end(run);
-    if (st == CZ_EINTERRUPTED) {
-        push_prior_synthetic(L, box->run, 1);
-        cz_prior_mtt_info info;
-        cz_prior_mtt_info_get(box->run, &info);
-        keep_partial_set(L, &info.mtt);
-        interrupt_raise(L);
-    }
-    if (st != CZ_OK)
-        lua_api_raise_status(L, fn, &err);
-    push_prior_synthetic(L, box->run, 1);
-    return 1;
+    return run_to_end(L, box, &at, c.iterations);
 }
 
 static int distill_dm_dd(lua_State *L, const cz_dataset *d, int method)
@@ -502,13 +504,14 @@ static const lua_api_func funcs[] = {
      "\"herding\", \"prior\" (MTT through a generative prior: prior = dc.prior(dataset), "
      "experts or surrogate; the images are G(z) and the codes z move with lr_w (100), G's "
      "weights with lr_g (0 = fixed); defaults ipc 10, syn_steps 20, expert_epochs 2, "
-     "max_start_epoch 1, lr_lr 1e-5; no checkpoint). Options: ipc (10 rows per class), "
+     "max_start_epoch 1, lr_lr 1e-5). Options: ipc (10 rows per class), "
      "iterations (300), syn_steps (10), "
      "expert_epochs (4), max_start_epoch (auto), batch_syn (all), lr_img (1), lr_lr (1e-6), "
      "lr_init (auto), momentum (0.5), truncate (0; btm 1), class_weights (true), rho (satm "
      "0.1), sam (\"exact\"/\"approx\"), sam_steps, sam_lr_at_x, batch_real and model (dm, dd), "
      "lr (the rate random/herding/dm sets carry), dsa (default: on for images on the CPU "
-     "backend; true/false forces it), checkpoint and every (autosave), seed (0). "
+     "backend; true/false forces it), checkpoint and every (autosave of mtt, btm, satm and prior "
+     "runs; dc.resume continues them), seed (0). "
      "Shows a live progress bar with the matching loss. An interrupt stops at the next "
      "iteration; for mtt/btm/satm/prior the set as it stood is kept: dc.partial() returns it."},
     {"partial", l_partial, "dc.partial() -> synthetic or nil",
