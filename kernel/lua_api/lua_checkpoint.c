@@ -241,6 +241,7 @@ static void push_record_summary(lua_State *L, const ckpt_object *o)
         lua_set_str(L, "method", ckpt_run_method(o->as.run));
         lua_set_int(L, "iteration", info.iteration);
         lua_set_int(L, "planned", info.planned);
+        lua_set_int(L, "every", o->as.run->every);
         lua_set_str(L, "hint", "continue it with dc.resume(path)");
     }
 }

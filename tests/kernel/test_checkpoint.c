@@ -3,7 +3,8 @@
  * passphrase goes through the password prompt and never reaches an output
  * stream; saved objects load with equal digests; the wrong key is refused
  * and the right one still works; a distillation interrupted after autosaves
- * resumes to the digest of an uninterrupted run; an autosave that failed is
+ * resumes to the digest of an uninterrupted run, in pixels (mtt) and through
+ * a generative prior (BreastMNIST, a tiny prior); an autosave that failed is
  * written by the shutdown hook when the kernel stops. */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -156,6 +157,21 @@ static void *cancel_after_save(void *arg)
     return NULL;
 }
 
+/* Interrupts the cell running `code` once `file` (in dir) appears. */
+static void run_until_autosaved(cellhost *h, const char *file, const char *code)
+{
+    cancel_when_saved w = {cellhost_cancel(h), ""};
+    snprintf(w.path, sizeof w.path, "%s/%s", dir, file);
+    pthread_t t;
+    pthread_create(&t, NULL, cancel_after_save, &w);
+    cellhost_result r = capture_run(h, code);
+    pthread_join(t, NULL);
+    cr_assert_not(r.ok, "the run ended before the interrupt");
+    cr_assert_str_eq(r.ename, "KeyboardInterrupt");
+    cellhost_result_clear(&r);
+    cz_cancel_reset(cellhost_cancel(h));
+}
+
 #define RUN_OPTS "method = 'mtt', experts = ex, ipc = 3, iterations = 400, syn_steps = 5, " \
                  "expert_epochs = 2, seed = 4"
 
@@ -192,23 +208,56 @@ Test(checkpoint, an_interrupted_distillation_resumes_to_the_uninterrupted_digest
     cellhost *h = pima_host(&c);
     expect_ok(h, "dc.key{env = 'CZ_TEST_KEY_A'}");
     expect_ok(h, "ex = dc.experts(data, {count = 2, epochs = 6, model = {width = 16}})");
-    cancel_when_saved w = {cellhost_cancel(h), ""};
-    snprintf(w.path, sizeof w.path, "%s/run.cdz", dir);
-    pthread_t t;
-    pthread_create(&t, NULL, cancel_after_save, &w);
-    cellhost_result r = capture_run(h, "syn = dc.distill(data, {" RUN_OPTS ", checkpoint = dir .. "
-                                       "'/run.cdz', every = 5})");
-    pthread_join(t, NULL);
-    cr_assert_not(r.ok, "the run ended before the interrupt");
-    cr_assert_str_eq(r.ename, "KeyboardInterrupt");
-    cellhost_result_clear(&r);
-    cz_cancel_reset(cellhost_cancel(h));
+    run_until_autosaved(h, "run.cdz", "syn = dc.distill(data, {" RUN_OPTS ", checkpoint = dir .. "
+                                      "'/run.cdz', every = 5})");
     expect_true(h, "dc.partial():info().iterations < 400");
+    expect_true(h, "dc.load(dir .. '/run.cdz').run.every == 5");
     expect_ok(h, "back = dc.resume(dir .. '/run.cdz')");
     expect_ok(h, "ref = dc.distill(data, {" RUN_OPTS "})");
     expect_true(h, "back:info().iterations == 400");
     expect_true(h, "back:info().lr == ref:info().lr");
     expect_true(h, "back:info().digest == ref:info().digest");
+    capture_free(&c, &h);
+}
+
+#define PRIOR_RUN_OPTS "method = 'prior', prior = p, experts = ex, ipc = 1, iterations = 300, " \
+                       "syn_steps = 2, expert_epochs = 1, lr_w = 10, lr_g = 0.01, seed = 4"
+
+/* A run through the prior (G learned too) autosaves a copy of the prior; an
+ * interrupted one resumes from the file alone, after the prior, the experts
+ * and the images are gone from the session, to the uninterrupted digest. */
+Test(checkpoint, an_interrupted_prior_distillation_resumes_to_the_uninterrupted_digest)
+{
+    capture c;
+    cellhost *h = pima_host(&c);
+    char path[1024], code[1200];
+    CZ_SOURCE_PATH(path, "notebooks/data/breastmnist.npz");
+    snprintf(code, sizeof code, "img = dc.load_npz('%s')", path);
+    expect_ok(h, code);
+    expect_ok(h, "dc.key{env = 'CZ_TEST_KEY_A'}");
+    expect_ok(h, "p = dc.prior(img, {latent = 4, base = 8, hidden = 16, epochs = 1, seed = 5})");
+    expect_ok(h, "ex = dc.experts(img, {count = 1, epochs = 2, model = {arch = 'convnet', "
+                 "width = 4, depth = 2}})");
+    run_until_autosaved(h, "prun.cdz", "syn = dc.distill(img, {" PRIOR_RUN_OPTS ", checkpoint = "
+                                       "dir .. '/prun.cdz', every = 5})");
+    expect_true(h, "dc.partial():info().iterations < 300");
+    expect_true(h, "dc.partial():info().method == 'prior'");
+    /* The file holds the run, saved at the interrupt with its period. */
+    expect_ok(h, "t = dc.load(dir .. '/prun.cdz')");
+    expect_true(h, "t.run.kind == 'run' and t.run.method == 'prior' and t.run.every == 5");
+    expect_true(h, "t.run.iteration == dc.partial():info().iterations and t.run.planned == 300");
+    expect_ok(h, "ref = dc.distill(img, {" PRIOR_RUN_OPTS "})");
+    expect_ok(h, "ref_digest, ref_lr = ref:info().digest, ref:info().lr");
+    /* Nothing of the session is needed: the file carries images, experts and prior. */
+    expect_ok(h, "p, ex, img, ref, t = nil, nil, nil, nil, nil; collectgarbage()");
+    expect_ok(h, "back = dc.resume(dir .. '/prun.cdz')");
+    cr_expect(strstr(c.out, "prior run continues from iteration"), "%s", c.out);
+    expect_true(h, "back:info().iterations == 300 and back:info().method == 'prior'");
+    expect_true(h, "back:info().backend == 'cpu'");
+    expect_true(h, "back:info().lr == ref_lr");
+    expect_true(h, "back:info().digest == ref_digest");
+    /* The last autosave is the end: resuming it again returns the same set. */
+    expect_true(h, "dc.resume(dir .. '/prun.cdz'):info().digest == ref_digest");
     capture_free(&c, &h);
 }
 
