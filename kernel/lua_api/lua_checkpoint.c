@@ -478,10 +478,12 @@ static const lua_api_func funcs[] = {
      "Loads a file written by dc.save: the objects exactly as saved (their digests are equal). "
      "A wrong key, a damaged or a truncated file is refused with an error that says which."},
     {"resume", l_resume, "dc.resume(path) -> synthetic",
-     "Continues a distillation started with dc.distill{checkpoint = path, every = K} from its "
-     "last autosave (or path.prev when path is damaged) to its planned end, autosaving as "
-     "before. The result equals that of an uninterrupted run, bit for bit, on the same backend "
-     "and thread count."},
+     "Continues a distillation (mtt, btm, satm or prior) started with dc.distill{checkpoint = "
+     "path, every = K} from its last autosave (or path.prev when path is damaged) to its "
+     "planned end, autosaving as before. The file carries the dataset, the experts or curves "
+     "and, for a prior run, the prior, so nothing else is needed. The result equals that of an "
+     "uninterrupted run, bit for bit, on the same backend and thread count (prior runs: the "
+     "CPU)."},
     {NULL, NULL, NULL, NULL},
 };
 
