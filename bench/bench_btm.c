@@ -6,9 +6,14 @@
  * protocol (K fresh MLPs, test AUROC). One machine-readable line per
  * (method, seed) and a summary per method:
  *   dataset=pima method=btm ipc=10 kind=summary seeds=5 auroc_mean=.. auroc_std=..
+ * and the gradient noise of each distillation, from every iteration's dL/dX
+ * (grad_noise.h): mean |g|, the coefficient of variation of |g|, the mean
+ * cosine of consecutive gradients, and 1 - |mean g/|g||^2, per seed
+ * (kind=grad_noise) and averaged over the seeds (kind=grad_noise_summary).
  * Methods: mtt, btm (K = 1, the BTM code's truncation), btm_exact (all steps),
  * satm (exact two-pass), satm_approx (trajectory reusing, iota steps), satm_btm
- * (satm_approx's outer step with BTM's targets and truncation).
+ * (satm_approx's outer step with BTM's targets and truncation), mtt_trunc (MTT's
+ * targets with BTM's truncation --btm-k: separates the two in the noise figures).
  * Usage: bench_btm CSV [--split FILE] [--ipc 10] [--seeds 3] [--iters N] [--steps N]
  *        [--experts 8] [--epochs 30] [--expert-epochs M] [--bezier-epochs 50]
  *        [--rho 0.1] [--sam-steps 1] [--sam-lr-at-x 0|1] [--models 5] [--eval-epochs 300]
@@ -28,6 +33,8 @@
 #include "methods/experts.h"
 #include "methods/mtt.h"
 #include "methods/satm.h"
+
+#include "grad_noise.h"
 
 #define MAX_SEEDS 64
 
@@ -156,7 +163,7 @@ static void report_curves(const args *a, const cz_surrogate *s, const cz_dataset
 
 static cz_status distil(const args *a, const char *method, int seed, const cz_dataset *d,
                         const cz_experts *ex, const cz_surrogate *curves, cz_backend *be,
-                        cz_synthetic **s, cz_error *err)
+                        cz_synthetic **s, grad_noise_figures *noise, cz_error *err)
 {
     cz_mtt_config c = cz_mtt_config_default();
     c.ipc = a->ipc;
@@ -181,10 +188,19 @@ static cz_status distil(const args *a, const char *method, int seed, const cz_da
         c.sam_steps = a->sam_steps;
         c.sam_lr_at_x = a->sam_lr_at_x;
     }
+    if (!strcmp(method, "mtt_trunc"))
+        c.truncate = a->btm_k;
     cz_mtt *r = NULL;
+    grad_noise gn = {0};
     cz_status st = cz_mtt_new_from(d, &src, &c, be, &r, err);
-    if (st == CZ_OK)
+    if (st == CZ_OK && grad_noise_init(&gn, (size_t)c.ipc * (size_t)d->classes * d->features))
+        st = cz_error_set(err, CZ_ENOMEM, NULL, "no memory for the gradient-noise sums");
+    if (st == CZ_OK) {
+        cz_mtt_set_grad_hook(r, grad_noise_hook, &gn);
         st = cz_mtt_step(r, -1, NULL, NULL, NULL, err);
+        *noise = grad_noise_get(&gn);
+    }
+    grad_noise_free(&gn);
     if (st == CZ_OK) {
         cz_mtt_info info;
         cz_mtt_info_get(r, &info);
@@ -222,12 +238,14 @@ int main(int argc, char **argv)
     if (cz_bezier_fit_experts(ex, d, &bo, be, &curves, &err) != CZ_OK)
         return fail("bezier", &err);
     report_curves(&a, curves, d, now() - t0);
-    static const char *methods[] = {"mtt", "btm", "btm_exact", "satm", "satm_approx", "satm_btm"};
+    static const char *methods[] = {"mtt",  "mtt_trunc",   "btm",     "btm_exact",
+                                    "satm", "satm_approx", "satm_btm"};
     int rc = 0;
     for (size_t mi = 0; mi < sizeof methods / sizeof methods[0] && !rc; mi++) {
         if (!wants(&a, methods[mi]))
             continue;
         double auroc[MAX_SEEDS], auprc = 0, secs = 0, within = 0;
+        grad_noise_figures nm = {0}; /* the seeds' mean of each figure */
         for (int seed = 0; seed < a.seeds && !rc; seed++) {
             cz_eval_opts ev = cz_eval_opts_default();
             ev.models = a.models;
@@ -236,9 +254,24 @@ int main(int argc, char **argv)
             ev.score_split = !strcmp(a.score, "val") ? CZ_VAL : CZ_TEST;
             cz_synthetic *s = NULL;
             cz_eval_result *r = NULL;
+            grad_noise_figures nf;
             double t1 = now();
-            cz_status st = distil(&a, methods[mi], seed, d, ex, curves, be, &s, &err);
+            cz_status st = distil(&a, methods[mi], seed, d, ex, curves, be, &s, &nf, &err);
             double dsecs = now() - t1;
+            if (st == CZ_OK) {
+                printf("dataset=%.*s method=%s ipc=%d kind=grad_noise seed=%d used=%lld "
+                       "unusable=%lld grad_norm_mean=%.6g grad_norm_cv=%.4f cos_consecutive=%.4f "
+                       "unit_var=%.4f\n",
+                       name_len(a.csv), stem(a.csv), methods[mi], a.ipc, seed,
+                       (long long)nf.used, (long long)nf.unusable, nf.norm_mean, nf.norm_cv,
+                       nf.cos_mean, nf.unit_var);
+                nm.used += nf.used;
+                nm.unusable += nf.unusable;
+                nm.norm_mean += nf.norm_mean / a.seeds;
+                nm.norm_cv += nf.norm_cv / a.seeds;
+                nm.cos_mean += nf.cos_mean / a.seeds;
+                nm.unit_var += nf.unit_var / a.seeds;
+            }
             if (st == CZ_OK)
                 st = cz_evaluate_synthetic(s, d, &ev, be, &r, &err);
             if (st != CZ_OK) {
@@ -271,6 +304,11 @@ int main(int argc, char **argv)
                "auroc_std=%.4f auroc_std_models=%.4f auprc_mean=%.4f distill_seconds=%.2f\n",
                name_len(a.csv), stem(a.csv), methods[mi], a.ipc, a.score, a.seeds, m, sqrt(v),
                within, auprc, secs);
+        printf("dataset=%.*s method=%s ipc=%d kind=grad_noise_summary seeds=%d used=%lld "
+               "unusable=%lld grad_norm_mean=%.6g grad_norm_cv=%.4f cos_consecutive=%.4f "
+               "unit_var=%.4f\n",
+               name_len(a.csv), stem(a.csv), methods[mi], a.ipc, a.seeds, (long long)nm.used,
+               (long long)nm.unusable, nm.norm_mean, nm.norm_cv, nm.cos_mean, nm.unit_var);
         fflush(stdout);
     }
     cz_surrogate_free(&curves);

@@ -12,6 +12,7 @@ typedef struct cz_progress {
     double loss;           /* the phase's current loss (matching loss, training loss) */
     double lr;             /* learned rate where there is one, else 0 */
     double metric;         /* a phase-specific figure (e.g. validation AUROC), NaN if none */
+    const char *metric_name; /* what metric is, for display (e.g. "|dL/dX|"); NULL: unnamed */
 } cz_progress;
 
 /* Return nonzero to ask the engine to stop at the next boundary (as a cancel). */

@@ -175,6 +175,7 @@ cz_status cz_mtt_alloc(const cz_dataset *d, const cz_match_source *src, const cz
     }
     if (cfg->class_weights)
         cz_prior_class_weights(d, r->class_w);
+    r->grad_norm = NAN;
     *out = r;
     return CZ_OK;
 }
@@ -330,6 +331,36 @@ cz_status cz_mtt_set_param(cz_mtt *r, const cz_mtt_param *p, cz_error *err)
     return p->render(p->user, r->x, err);
 }
 
+/* |g|_2 in double, summed in index order; NaN when g is not finite. */
+static double norm2(const cz_real *g, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)g[i] * (double)g[i];
+    return isfinite(s) ? sqrt(s) : NAN;
+}
+
+/* Records |dL/dX| and hands the gradient to the hook. Reads only: the run's
+ * results cannot depend on an observer. */
+static void observe(cz_mtt *r, int have_grad, double grad_lr, int applied)
+{
+    size_t nx = r->rows * r->features;
+    r->grad_norm = have_grad ? norm2(r->grad_x, nx) : NAN;
+    if (!r->grad_hook)
+        return;
+    cz_mtt_grad g = {.iteration = r->iteration, .grad_x = have_grad ? r->grad_x : NULL,
+                     .rows = r->rows, .features = r->features, .norm = r->grad_norm,
+                     .grad_lr = have_grad ? grad_lr : NAN,
+                     .loss = r->history[r->iteration - 1], .applied = applied};
+    r->grad_hook(&g, r->grad_user);
+}
+
+void cz_mtt_set_grad_hook(cz_mtt *r, cz_mtt_grad_fn fn, void *user)
+{
+    r->grad_hook = fn;
+    r->grad_user = fn ? user : NULL;
+}
+
 /* One whole iteration, or an error / interrupt with the state untouched. */
 static cz_status iterate(cz_mtt *r, cz_error *err)
 {
@@ -355,7 +386,7 @@ static cz_status iterate(cz_mtt *r, cz_error *err)
     }
     loss = loss_r;
     grad_lr = glr_r;
-    int applied = 0;
+    int have_grad = st == CZ_OK, applied = 0;
     if (st == CZ_ENUMERIC)
         note_skip(r, inner.msg);
     else if (!isfinite(loss) || !isfinite(grad_lr) ||
@@ -373,6 +404,7 @@ static cz_status iterate(cz_mtt *r, cz_error *err)
         return st;
     }
     r->iteration++;
+    observe(r, have_grad, grad_lr, applied);
     return CZ_OK;
 }
 
@@ -400,7 +432,8 @@ cz_status cz_mtt_step(cz_mtt *r, int64_t n, const cz_cancel *cancel, cz_progress
         if (progress) {
             cz_progress p = {.phase = "distill", .step = r->iteration,
                              .total = r->cfg.iterations, .loss = r->history[r->iteration - 1],
-                             .lr = r->lr, .metric = NAN};
+                             .lr = r->lr, .metric = r->grad_norm,
+                             .metric_name = "|dL/dX|"};
             if (progress(&p, progress_user))
                 return interrupted(r, err);
         }

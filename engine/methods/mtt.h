@@ -96,9 +96,36 @@ void cz_mtt_free(cz_mtt **r);
  * total is not a hard stop for n >= 0). Cancel (polled between iterations and
  * between unrolled steps) or a progress callback returning nonzero returns
  * CZ_EINTERRUPTED with the state at the last whole iteration; progress
- * (phase "distill", may be NULL) is called after every iteration. */
+ * (phase "distill", may be NULL) is called after every iteration, with
+ * metric = |dL/dX| of that iteration (metric_name "|dL/dX|"; see cz_mtt_grad). */
 cz_status cz_mtt_step(cz_mtt *r, int64_t n, const cz_cancel *cancel, cz_progress_fn progress,
                       void *progress_user, cz_error *err) CZ_WUR;
+
+/* One iteration's outer gradient, as the run used it: the hypergradient
+ * dL/dX through the unrolled loop (through its last K steps when truncate =
+ * K; for SATM the one at X + eps, which is what steps X). For observers: the
+ * gradient noise of a method (bench/bench_btm.c) or a live norm. */
+typedef struct cz_mtt_grad {
+    int64_t iteration;     /* the iteration just done (1-based) */
+    const cz_real *grad_x; /* dL/dX, rows x features, borrowed for the call; NULL when none
+                              was computed (the unroll refused: a skipped iteration) */
+    size_t rows, features;
+    double norm;           /* |dL/dX|, the 2-norm over all of X in double; NaN when grad_x is
+                              NULL or not finite */
+    double grad_lr;        /* dL/dlr (NaN when none) */
+    double loss;           /* the matching loss as recorded in the history (NaN if skipped) */
+    int applied;           /* 1: the outer step was taken; 0: the iteration was skipped */
+} cz_mtt_grad;
+
+/* Called after every whole iteration (after its state is committed, before
+ * progress). Observe only: the run's results do not depend on whether a hook
+ * is set. */
+typedef void (*cz_mtt_grad_fn)(const cz_mtt_grad *g, void *user);
+
+/* Sets (fn NULL: clears) the run's gradient hook; user is borrowed. The hook
+ * is not part of the run's state: it is not serialised, and a deserialised
+ * run has none. */
+void cz_mtt_set_grad_hook(cz_mtt *r, cz_mtt_grad_fn fn, void *user);
 
 void cz_mtt_info_get(const cz_mtt *r, cz_mtt_info *out);
 const cz_mtt_config *cz_mtt_config_of(const cz_mtt *r); /* resolved (no autos left) */

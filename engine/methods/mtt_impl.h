@@ -32,6 +32,9 @@ struct cz_mtt {
     int64_t iteration, skipped, lr_halved;
     double *history;
     int64_t hist_cap;
+    double grad_norm;        /* |dL/dX| of the last iteration (NaN if none); not state */
+    cz_mtt_grad_fn grad_hook; /* observer of each iteration's dL/dX, or NULL; not state */
+    void *grad_user;
     char last_skip[CZ_ERROR_TEXT];
     uint8_t data_digest[32], experts_digest[32]; /* experts_digest: the source's */
 };

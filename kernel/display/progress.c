@@ -167,8 +167,14 @@ int progress_engine_callback(const cz_progress *p, void *user)
     int n = snprintf(detail, sizeof detail, "%s: loss %.6g", p->phase ? p->phase : "run", p->loss);
     if (p->lr != 0 && n > 0 && (size_t)n < sizeof detail)
         n += snprintf(detail + n, sizeof detail - (size_t)n, ", lr %.4g", p->lr);
-    if (!isnan(p->metric) && n > 0 && (size_t)n < sizeof detail)
-        snprintf(detail + n, sizeof detail - (size_t)n, ", metric %.4f", p->metric);
+    /* A named metric may be any size (a gradient norm): %g keeps its digits. */
+    if (!isnan(p->metric) && n > 0 && (size_t)n < sizeof detail) {
+        if (p->metric_name)
+            snprintf(detail + n, sizeof detail - (size_t)n, ", %s %.4g", p->metric_name,
+                     p->metric);
+        else
+            snprintf(detail + n, sizeof detail - (size_t)n, ", metric %.4f", p->metric);
+    }
     if (b->total <= 0 && p->total > 0)
         b->total = p->total;
     progress_update(b, p->step, detail);

@@ -67,10 +67,33 @@ Test(progress, engine_callback)
 {
     seen s = {0};
     progress_bar *b = progress_new("distill", 0, emit, &s);
-    cz_progress p = {"distill", 10, 50, 0.25, 0.01, NAN};
+    cz_progress p = {"distill", 10, 50, 0.25, 0.01, NAN, NULL};
     cr_expect_eq(progress_engine_callback(&p, b), 0);
     progress_finish(b);
     cr_expect(strstr(s.last_text, "10/50") != NULL, "total taken from the engine: %s", s.last_text);
     cr_expect(strstr(s.last_text, "distill: loss 0.25, lr 0.01") != NULL, "%s", s.last_text);
+    cr_expect(strstr(s.last_text, "metric") == NULL, "no metric when NaN: %s", s.last_text);
+    progress_free(&b);
+}
+
+/* An unnamed metric (validation AUROC) keeps four decimals; a named one (the
+ * MTT run's gradient norm, often 1e-4) is shown by name with its digits. */
+Test(progress, engine_callback_names_the_metric)
+{
+    seen s = {0};
+    progress_bar *b = progress_new("experts", 0, emit, &s);
+    cz_progress p = {.phase = "experts", .step = 1, .total = 2, .loss = 0.5, .metric = 0.81234};
+    cr_expect_eq(progress_engine_callback(&p, b), 0);
+    progress_finish(b);
+    cr_expect(strstr(s.last_text, "experts: loss 0.5, metric 0.8123") != NULL, "%s", s.last_text);
+    progress_free(&b);
+    seen t = {0};
+    b = progress_new("distill", 0, emit, &t);
+    p = (cz_progress){.phase = "distill", .step = 3, .total = 9, .loss = 0.5, .lr = 0.01,
+                      .metric = 1.234567e-4, .metric_name = "|dL/dX|"};
+    cr_expect_eq(progress_engine_callback(&p, b), 0);
+    progress_finish(b);
+    cr_expect(strstr(t.last_text, "distill: loss 0.5, lr 0.01, |dL/dX| 0.0001235") != NULL, "%s",
+              t.last_text);
     progress_free(&b);
 }
