@@ -8,7 +8,11 @@ deviation over all SEEDS x 5 models, pooled from the per-set means and
 standard deviations (population variance: mean of the within-set variances
 plus the variance of the set means), so it covers both the model and the
 distillation noise.
-usage: results_table.py docs/results/tabular.txt > tables.md"""
+The anchor table's timings and PyTorch figures come from TIMING.txt when
+given (the anchor and Condensa's ipc-10 MTT rerun back to back on an idle
+machine, bench/anchor_rerun.sh), since the full run shares the cores with
+other jobs; Condensa's AUROC there must equal the full run's (determinism).
+usage: results_table.py docs/results/tabular.txt [docs/results/anchor.txt] > tables.md"""
 import collections
 import math
 import re
@@ -148,18 +152,23 @@ def main():
             c["curve_loss_t75"], c["line_loss_t75"], s["bytes"], s["trajectory_bytes"], s["ratio"]))
     out.append("")
 
-    anchor = {(r["dataset"], r["settings"], r["method"]): r for r in rows
+    trows = parse(sys.argv[2]) if len(sys.argv) > 2 else rows
+    tg = group(trows, "mttq")
+    anchor = {(r["dataset"], r["settings"], r["method"]): r for r in trows
               if r.get("engine") == "pytorch" and r.get("kind") == "summary"}
     out += ["#### Side by side with the PyTorch anchor (ipc 10, the same cz-split-v1 rows)", "",
             "| dataset | Condensa MTT AUROC | PyTorch, Condensa's settings | PyTorch, its own settings "
             "| Condensa ms/iter | PyTorch ms/iter | speed-up |", "|---|---:|---:|---:|---:|---:|---:|"]
     for d in datasets(rows):
-        cz = g.get((d, 10, "mtt"))
+        cz, cz_t = g.get((d, 10, "mtt")), tg.get((d, 10, "mtt"))
+        if cz and cz_t and [s["auroc_mean"] for s in cz] != [s["auroc_mean"] for s in cz_t]:
+            sys.exit("results_table.py: %s: the timing rerun's MTT sets differ from the full "
+                     "run's (not the same build or seeds?)" % d)
         pc, pr = anchor.get((d, "condensa", "mtt")), anchor.get((d, "reference", "mtt"))
-        if not cz or not pc:
+        if not cz or not cz_t or not pc:
             continue
         iters = float(pc.get("iters", "nan"))
-        cz_ms = 1000 * sum(float(s["make_seconds"]) for s in cz) / len(cz) / iters
+        cz_ms = 1000 * sum(float(s["make_seconds"]) for s in cz_t) / len(cz_t) / iters
         pt_ms = 1000 * float(pc["distill_s"]) / iters
         ref = "%s ± %s" % (pr["auroc_mean"], pr["auroc_std"]) if pr else "–"
         out.append("| %s | %s | %s ± %s | %s | %.2f | %.1f | %.0fx |" % (
