@@ -10,7 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend/backend.h"
 #include "data/dataset.h"
+#include "methods/experts.h"
+#include "methods/mtt.h"
 #include "test_paths.h"
 
 /* Loads ../shared/data/NAME.csv with its split file; fails the test otherwise. */
@@ -69,6 +72,29 @@ static inline cz_dataset *fixture_handmade(const double *x, const int *y, const 
     unlink(split);
     rmdir(dir);
     return d;
+}
+
+/* COUNT experts of EPOCHS epochs on D with the default options, on the CPU. */
+static inline cz_experts *fixture_experts(const cz_dataset *d, int count, int epochs)
+{
+    cz_experts_opts o = cz_experts_opts_default(d);
+    o.count = count;
+    o.epochs = epochs;
+    cz_experts *e = NULL;
+    cz_error err;
+    cr_assert_eq(cz_experts_train(d, &o, cz_backend_cpu(), &e, &err), CZ_OK, "%s", err.msg);
+    return e;
+}
+
+/* An MTT run on the CPU; fails the test with the engine's message otherwise. */
+static inline cz_mtt *fixture_mtt_new(const cz_dataset *d, const cz_experts *e,
+                                      const cz_mtt_config *c)
+{
+    cz_mtt *r = NULL;
+    cz_error err;
+    cr_assert_eq(cz_mtt_new(d, e, c, cz_backend_cpu(), &r, &err), CZ_OK, "%s (%s)", err.msg,
+                 err.hint);
+    return r;
 }
 
 #endif

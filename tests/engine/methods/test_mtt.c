@@ -13,12 +13,7 @@ static cz_experts *experts;
 static void setup(void)
 {
     data = fixture_load("pima");
-    cz_experts_opts o = cz_experts_opts_default(data);
-    o.count = 3;
-    o.epochs = 6;
-    cz_error err;
-    cr_assert_eq(cz_experts_train(data, &o, cz_backend_cpu(), &experts, &err), CZ_OK, "%s",
-                 err.msg);
+    experts = fixture_experts(data, 3, 6);
 }
 
 static void teardown(void)
@@ -43,11 +38,7 @@ static cz_mtt_config small(void)
 
 static cz_mtt *start(const cz_mtt_config *c)
 {
-    cz_mtt *r = NULL;
-    cz_error err;
-    cr_assert_eq(cz_mtt_new(data, experts, c, cz_backend_cpu(), &r, &err), CZ_OK, "%s (%s)",
-                 err.msg, err.hint);
-    return r;
+    return fixture_mtt_new(data, experts, c);
 }
 
 static void run(cz_mtt *r, int64_t n)
